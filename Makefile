@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pintest top-level Makefile: it only delegates.
+#
+#   make            build the module (for the VM's Debian kernel), the
+#                   library and the tools
+#   make run        boot the VM, pin/query/DMA/release real memory, show stats
+#   make check      build everything and run every test suite in the VM
+#   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
+#   make clean      works without kernel headers
+#
+# KERNEL picks the Debian kernel series the VM boots (6.1 by default).
+
+KERNEL ?= 6.1
+KVER ?= $(shell scripts/kver $(KERNEL) 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+VM := tools/pintest-vm --kernel $(KERNEL)
+
+all: modules lib tools
+
+deps:
+	@scripts/deps
+
+modules: deps
+	@test -d "$(KDIR)" || { echo "no kernel build dir '$(KDIR)' (set KVER or KDIR)"; exit 1; }
+	$(MAKE) -C driver KDIR=$(KDIR) W=$(W) C=$(C)
+
+lib: deps
+	$(MAKE) -C libpinctl
+
+tools: lib
+	$(MAKE) -C tools
+
+tests: lib
+	$(MAKE) -C tests
+
+run: all tests
+	$(VM) -- tests/run-demo
+
+check: all tests
+	scripts/vm-check $(VM) -- tests/pintest-tests
+
+clean:
+	$(MAKE) -C driver clean
+	$(MAKE) -C libpinctl clean
+	$(MAKE) -C tools clean
+	$(MAKE) -C tests clean
+
+.PHONY: all deps modules lib tools tests run check clean

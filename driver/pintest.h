@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pintest internals: the objects behind /dev/pintest.
+ *
+ * A struct pintest_file is one open() of the device.  It owns a table of
+ * struct pinned_range, each the pages of one PIN ioctl, named by a handle.
+ * A range is released exactly once, when its last reference goes: the
+ * table holds one, and every ioctl that uses the range holds one for its
+ * duration.  So UNPIN or close() racing with a DMA on the same handle is
+ * safe: the DMA finishes on pages that are still pinned and its put
+ * releases them.
+ */
+#ifndef _PINTEST_H
+#define _PINTEST_H
+
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/pintest.h>
+
+/* Pages per pin_user_pages*() call: gup-fast keeps IRQs off for a call. */
+#define PINTEST_PIN_CHUNK	512
+
+/* The first version of struct pintest_page; callers may not pass less. */
+#define PINTEST_PAGE_ENTRY_MIN	32
+
+/**
+ * struct pintest_file - one open file description of /dev/pintest
+ * @pins: handle -> struct pinned_range.  The xarray's own spinlock
+ *	serialises insertion, removal and the reference a lookup takes.
+ */
+struct pintest_file {
+	struct xarray pins;
+};
+
+/**
+ * struct pinned_range - the pages of one PIN ioctl
+ * @ref: see the comment at the top of this file
+ * @mm: the mm whose pinned_vm was charged @npages (mmgrab()ed)
+ * @addr: user address the range was pinned at
+ * @npages: number of entries in @pages
+ * @writable: pinned with FOLL_WRITE; only then may the "device" write
+ * @dirty_on_release: set by UNPIN before it drops the table's reference,
+ *	read by the final put
+ * @pages: the pinned pages
+ */
+struct pinned_range {
+	struct kref ref;
+	struct mm_struct *mm;
+	unsigned long addr;
+	unsigned long npages;
+	bool writable;
+	bool dirty_on_release;
+	struct page **pages;
+};
+
+/* Module-wide counters, reported by STATS and in sysfs. */
+struct pintest_counters {
+	atomic64_t live_pins;
+	atomic64_t live_pages;
+	atomic64_t total_pins;
+	atomic64_t total_pages;
+	atomic64_t total_unpins;
+	atomic64_t errors;
+	atomic64_t dma_bytes;
+};
+
+extern struct pintest_counters pintest_counters;
+extern unsigned int pintest_max_pin_pages;
+extern unsigned int pintest_max_handles;
+
+/* pin.c */
+int pintest_check_range(u64 addr, u64 length, unsigned long *npages);
+int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd);
+int pintest_unpin(struct pintest_file *pf, u32 handle, bool dirty);
+struct pinned_range *pintest_range_get(struct pintest_file *pf, u32 handle);
+void pintest_range_put(struct pinned_range *range);
+void pintest_release_all(struct pintest_file *pf);
+
+/* page.c */
+int pintest_query(struct pintest_file *pf, struct pintest_query *cmd);
+int pintest_probe(struct pintest_probe *cmd);
+
+/* dma.c */
+int pintest_dma(struct pintest_file *pf, struct pintest_dma *cmd);
+
+#endif /* _PINTEST_H */

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpinctl: thin wrappers over the /dev/pintest ioctls.  Each builds the
+ * uapi struct on the stack with its size, issues the ioctl and returns 0
+ * or the negative errno the kernel gave.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/pintest.h>
+
+#include "libpinctl-private.h"
+#include "pinctl.h"
+
+/* The library's flags and page layout are the kernel's, by construction. */
+_Static_assert(PINCTL_PIN_WRITE == PINTEST_PIN_WRITE, "flag");
+_Static_assert(PINCTL_PIN_LONGTERM == PINTEST_PIN_LONGTERM, "flag");
+_Static_assert(PINCTL_PIN_FAST == PINTEST_PIN_FAST, "flag");
+_Static_assert(PINCTL_PIN_LOCKED == PINTEST_PIN_LOCKED, "flag");
+_Static_assert(PINCTL_PIN_UNLOCKED == PINTEST_PIN_UNLOCKED, "flag");
+_Static_assert(PINCTL_UNPIN_DIRTY == PINTEST_UNPIN_DIRTY, "flag");
+_Static_assert(PINCTL_PAGE_PINCOUNT_EXACT == PINTEST_PAGE_PINCOUNT_EXACT, "flag");
+_Static_assert(sizeof(struct pinctl_page) == sizeof(struct pintest_page), "page");
+
+struct pinctl {
+	int fd;
+};
+
+static int pinctl_ioctl(struct pinctl *ctx, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(ctx->fd, request, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : 0;
+}
+
+PINCTL_EXPORT int pinctl_open(struct pinctl **ctx, const char *devpath)
+{
+	struct pinctl *c;
+
+	if (!ctx)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fd = open(devpath ? devpath : "/dev/pintest", O_RDWR | O_CLOEXEC);
+	if (c->fd < 0) {
+		int err = -errno;
+
+		free(c);
+		return err;
+	}
+	*ctx = c;
+	return 0;
+}
+
+PINCTL_EXPORT void pinctl_close(struct pinctl *ctx)
+{
+	if (!ctx)
+		return;
+	close(ctx->fd);
+	free(ctx);
+}
+
+PINCTL_EXPORT int pinctl_fd(const struct pinctl *ctx)
+{
+	return ctx ? ctx->fd : -EINVAL;
+}
+
+PINCTL_EXPORT int pinctl_info(struct pinctl *ctx, struct pinctl_info *info)
+{
+	struct pintest_info cmd = { .size = sizeof(cmd) };
+	int ret = pinctl_ioctl(ctx, PINTEST_IOC_INFO, &cmd);
+
+	if (ret)
+		return ret;
+	*info = (struct pinctl_info){
+		.abi_version = cmd.out_abi_version,
+		.page_size = cmd.out_page_size,
+		.methods = cmd.out_methods,
+		.max_pin_pages = cmd.out_max_pin_pages,
+		.max_handles = cmd.out_max_handles,
+		.kernel_version = cmd.out_kernel_version,
+	};
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats)
+{
+	struct pintest_stats cmd = { .size = sizeof(cmd) };
+	int ret = pinctl_ioctl(ctx, PINTEST_IOC_STATS, &cmd);
+
+	if (ret)
+		return ret;
+	*stats = (struct pinctl_stats){
+		.live_pins = cmd.live_pins,
+		.live_pages = cmd.live_pages,
+		.total_pins = cmd.total_pins,
+		.total_pages = cmd.total_pages,
+		.total_unpins = cmd.total_unpins,
+		.errors = cmd.errors,
+		.dma_bytes = cmd.dma_bytes,
+	};
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_pin(struct pinctl *ctx, const void *addr, size_t len,
+			     unsigned int flags, uint64_t *handle)
+{
+	struct pintest_pin cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.addr = (uintptr_t)addr,
+		.length = len,
+	};
+	int ret = pinctl_ioctl(ctx, PINTEST_IOC_PIN, &cmd);
+
+	if (ret)
+		return ret;
+	*handle = cmd.out_handle;
+	return 0;
+}
+
+/* Kernel handles are 32-bit: a wider one names no pin. */
+#define CHECK_HANDLE(h) do { if ((h) > UINT32_MAX) return -ENOENT; } while (0)
+
+PINCTL_EXPORT int pinctl_unpin(struct pinctl *ctx, uint64_t handle,
+			       unsigned int flags)
+{
+	struct pintest_unpin cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.handle = (uint32_t)handle,
+	};
+
+	CHECK_HANDLE(handle);
+	return pinctl_ioctl(ctx, PINTEST_IOC_UNPIN, &cmd);
+}
+
+PINCTL_EXPORT int pinctl_query(struct pinctl *ctx, uint64_t handle,
+			       uint64_t first, uint64_t count,
+			       struct pinctl_page *out)
+{
+	struct pintest_query cmd = {
+		.size = sizeof(cmd),
+		.handle = (uint32_t)handle,
+		.entry_size = sizeof(*out),
+		.first = first,
+		.count = count,
+		.pages = (uintptr_t)out,
+	};
+
+	CHECK_HANDLE(handle);
+	return pinctl_ioctl(ctx, PINTEST_IOC_QUERY, &cmd);
+}
+
+PINCTL_EXPORT int pinctl_probe(struct pinctl *ctx, const void *addr,
+			       size_t len, struct pinctl_page *out)
+{
+	struct pintest_probe cmd = {
+		.size = sizeof(cmd),
+		.entry_size = sizeof(*out),
+		.addr = (uintptr_t)addr,
+		.length = len,
+		.pages = (uintptr_t)out,
+	};
+
+	return pinctl_ioctl(ctx, PINTEST_IOC_PROBE, &cmd);
+}
+
+static int pinctl_dma(struct pinctl *ctx, struct pintest_dma *cmd,
+		      uint64_t handle)
+{
+	cmd->size = sizeof(*cmd);
+	cmd->handle = (uint32_t)handle;
+	CHECK_HANDLE(handle);
+	return pinctl_ioctl(ctx, PINTEST_IOC_DMA, cmd);
+}
+
+PINCTL_EXPORT int pinctl_dma_write(struct pinctl *ctx, uint64_t handle,
+				   uint64_t offset, const void *buf, size_t len)
+{
+	struct pintest_dma cmd = {
+		.op = PINTEST_DMA_WRITE,
+		.offset = offset,
+		.length = len,
+		.buf = (uintptr_t)buf,
+	};
+
+	return pinctl_dma(ctx, &cmd, handle);
+}
+
+PINCTL_EXPORT int pinctl_dma_read(struct pinctl *ctx, uint64_t handle,
+				  uint64_t offset, void *buf, size_t len)
+{
+	struct pintest_dma cmd = {
+		.op = PINTEST_DMA_READ,
+		.offset = offset,
+		.length = len,
+		.buf = (uintptr_t)buf,
+	};
+
+	return pinctl_dma(ctx, &cmd, handle);
+}
+
+PINCTL_EXPORT int pinctl_dma_fill(struct pinctl *ctx, uint64_t handle,
+				  uint64_t offset, size_t len, uint64_t seed)
+{
+	struct pintest_dma cmd = {
+		.op = PINTEST_DMA_FILL,
+		.offset = offset,
+		.length = len,
+		.seed = seed,
+	};
+
+	return pinctl_dma(ctx, &cmd, handle);
+}
+
+PINCTL_EXPORT int pinctl_dma_compare(struct pinctl *ctx, uint64_t handle,
+				     uint64_t offset, size_t len,
+				     uint64_t seed, uint64_t *mismatches,
+				     uint64_t *first_mismatch)
+{
+	struct pintest_dma cmd = {
+		.op = PINTEST_DMA_VERIFY,
+		.offset = offset,
+		.length = len,
+		.seed = seed,
+	};
+	int ret = pinctl_dma(ctx, &cmd, handle);
+
+	if (ret)
+		return ret;
+	if (mismatches)
+		*mismatches = cmd.out_mismatches;
+	if (first_mismatch)
+		*first_mismatch = cmd.out_first_mismatch;
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_dma_verify(struct pinctl *ctx, uint64_t handle,
+				    uint64_t offset, size_t len, uint64_t seed)
+{
+	uint64_t mismatches;
+	int ret = pinctl_dma_compare(ctx, handle, offset, len, seed,
+				     &mismatches, NULL);
+
+	if (ret)
+		return ret;
+	return mismatches ? -EBADMSG : 0;
+}
+
+static uint8_t pattern_byte(uint64_t seed, uint64_t pos)
+{
+	return pintest_pattern(seed, pos / 8) >> (8 * (pos % 8));
+}
+
+PINCTL_EXPORT void pinctl_pattern_fill(void *buf, uint64_t offset, size_t len,
+				       uint64_t seed)
+{
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = pattern_byte(seed, offset + i);
+}
+
+PINCTL_EXPORT uint64_t pinctl_pattern_check(const void *buf, uint64_t offset,
+					    size_t len, uint64_t seed,
+					    uint64_t *first_mismatch)
+{
+	const uint8_t *p = buf;
+	uint64_t bad = 0;
+
+	if (first_mismatch)
+		*first_mismatch = UINT64_MAX;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == pattern_byte(seed, offset + i))
+			continue;
+		if (!bad++ && first_mismatch)
+			*first_mismatch = offset + i;
+	}
+	return bad;
+}

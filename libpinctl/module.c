@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Loading and unloading pintest.ko through libkmod.  libkmod is not
+ * thread-safe, so every call makes its own short-lived context; its log
+ * goes to stderr only when PINCTL_DEBUG is set in the environment.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <libkmod.h>
+
+#include "libpinctl-private.h"
+#include "pinctl.h"
+
+#define PINTEST_MODULE "pintest"
+
+static void kmod_log(void *data, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args)
+{
+	(void)data, (void)priority, (void)file, (void)line, (void)fn;
+	if (!getenv("PINCTL_DEBUG"))
+		return;
+	fputs("libkmod: ", stderr);
+	vfprintf(stderr, format, args);
+}
+
+static int kmod_open(struct kmod_ctx **kctx)
+{
+	*kctx = kmod_new(NULL, NULL);
+	if (!*kctx)
+		return -ENOMEM;
+	kmod_set_log_fn(*kctx, kmod_log, NULL);
+	return 0;
+}
+
+/* By name, as systemd does: modules.dep, aliases and modprobe.d apply. */
+static int load_by_name(struct kmod_ctx *kctx)
+{
+	struct kmod_list *list = NULL;
+	struct kmod_module *mod;
+	int ret;
+
+	ret = kmod_module_new_from_lookup(kctx, PINTEST_MODULE, &list);
+	if (ret)
+		return ret;
+	if (!list)
+		return -ENOENT;
+	mod = kmod_module_get_module(list);
+	kmod_module_unref_list(list);
+	ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED,
+					      NULL, NULL, NULL, NULL);
+	kmod_module_unref(mod);
+	/* a positive answer means a blacklist rule stopped it */
+	return ret > 0 ? -EPERM : ret;
+}
+
+static int load_from_path(struct kmod_ctx *kctx, const char *ko_path)
+{
+	struct kmod_module *mod;
+	int ret;
+
+	ret = kmod_module_new_from_path(kctx, ko_path, &mod);
+	if (ret)
+		return ret;
+	ret = kmod_module_insert_module(mod, 0, NULL);
+	kmod_module_unref(mod);
+	return ret;
+}
+
+PINCTL_EXPORT int pinctl_module_load(const char *ko_path)
+{
+	struct kmod_ctx *kctx;
+	int ret = kmod_open(&kctx);
+
+	if (ret)
+		return ret;
+	ret = ko_path ? load_from_path(kctx, ko_path) : load_by_name(kctx);
+	kmod_unref(kctx);
+	return ret;
+}
+
+PINCTL_EXPORT int pinctl_module_unload(void)
+{
+	struct kmod_ctx *kctx;
+	struct kmod_module *mod;
+	int ret = kmod_open(&kctx);
+
+	if (ret)
+		return ret;
+	ret = kmod_module_new_from_name(kctx, PINTEST_MODULE, &mod);
+	if (!ret) {
+		ret = kmod_module_remove_module(mod, 0);
+		kmod_module_unref(mod);
+	}
+	kmod_unref(kctx);
+	return ret;
+}
+
+PINCTL_EXPORT int pinctl_module_loaded(void)
+{
+	struct kmod_ctx *kctx;
+	struct kmod_module *mod;
+	int ret = kmod_open(&kctx);
+
+	if (ret)
+		return ret;
+	ret = kmod_module_new_from_name(kctx, PINTEST_MODULE, &mod);
+	if (!ret) {
+		ret = kmod_module_get_initstate(mod);
+		kmod_module_unref(mod);
+		if (ret == -ENOENT)
+			ret = 0;
+		else if (ret >= 0)
+			ret = ret == KMOD_MODULE_LIVE;
+	}
+	kmod_unref(kctx);
+	return ret;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libpinctl: a small C library over /dev/pintest, the pintest kernel
+ * module's device.  Every function that can fail returns 0 (or a count)
+ * on success and a negative errno on failure; none sets errno for you or
+ * prints anything.  A struct pinctl holds no more than a file descriptor:
+ * several threads may use one context at once, and the pins it holds are
+ * released by pinctl_close(), close() of its descriptor or process exit.
+ */
+#ifndef PINCTL_H
+#define PINCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pinctl;
+
+/* pinctl_pin() flags: at most one of FAST, LOCKED, UNLOCKED (FAST if none) */
+#define PINCTL_PIN_WRITE	(1U << 0)
+#define PINCTL_PIN_LONGTERM	(1U << 1)
+#define PINCTL_PIN_FAST		(1U << 2)
+#define PINCTL_PIN_LOCKED	(1U << 3)
+#define PINCTL_PIN_UNLOCKED	(1U << 4)
+
+/* pinctl_unpin() flags */
+#define PINCTL_UNPIN_DIRTY	(1U << 0)
+
+/* struct pinctl_page flags; see pintest(4) for what each one means */
+#define PINCTL_PAGE_PRESENT		(1U << 0)
+#define PINCTL_PAGE_MAYBE_DMA_PINNED	(1U << 1)
+#define PINCTL_PAGE_ANON		(1U << 2)
+#define PINCTL_PAGE_FILE		(1U << 3)
+#define PINCTL_PAGE_SHMEM		(1U << 4)
+#define PINCTL_PAGE_TRUNCATED		(1U << 5)
+#define PINCTL_PAGE_LARGE		(1U << 6)
+#define PINCTL_PAGE_HUGETLB		(1U << 7)
+#define PINCTL_PAGE_DIRTY		(1U << 8)
+#define PINCTL_PAGE_WRITEBACK		(1U << 9)
+#define PINCTL_PAGE_LRU			(1U << 10)
+#define PINCTL_PAGE_PRIVATE		(1U << 11)
+#define PINCTL_PAGE_ZERO		(1U << 12)
+#define PINCTL_PAGE_ANON_EXCLUSIVE	(1U << 13)
+#define PINCTL_PAGE_PINCOUNT_EXACT	(1U << 14)
+
+struct pinctl_info {
+	uint32_t abi_version;
+	uint32_t page_size;
+	uint32_t methods;		/* PINCTL_PIN_FAST | LOCKED | UNLOCKED */
+	uint32_t max_pin_pages;
+	uint32_t max_handles;
+	uint32_t kernel_version;	/* KERNEL_VERSION(a, b, c) */
+};
+
+struct pinctl_page {
+	uint64_t pfn;		/* 0 unless the caller has CAP_SYS_ADMIN */
+	uint32_t flags;		/* PINCTL_PAGE_* */
+	uint32_t refcount;
+	uint32_t pincount;
+	int32_t mapcount;
+	uint32_t order;
+	uint32_t reserved;
+};
+
+struct pinctl_stats {
+	uint64_t live_pins;
+	uint64_t live_pages;
+	uint64_t total_pins;
+	uint64_t total_pages;
+	uint64_t total_unpins;
+	uint64_t errors;
+	uint64_t dma_bytes;
+};
+
+int pinctl_open(struct pinctl **ctx, const char *devpath);
+void pinctl_close(struct pinctl *ctx);
+int pinctl_fd(const struct pinctl *ctx);
+
+int pinctl_info(struct pinctl *ctx, struct pinctl_info *info);
+int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats);
+
+int pinctl_pin(struct pinctl *ctx, const void *addr, size_t len,
+	       unsigned int flags, uint64_t *handle);
+int pinctl_unpin(struct pinctl *ctx, uint64_t handle, unsigned int flags);
+int pinctl_query(struct pinctl *ctx, uint64_t handle, uint64_t first,
+		 uint64_t count, struct pinctl_page *out);
+int pinctl_probe(struct pinctl *ctx, const void *addr, size_t len,
+		 struct pinctl_page *out);
+
+int pinctl_dma_write(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+		     const void *buf, size_t len);
+int pinctl_dma_read(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+		    void *buf, size_t len);
+int pinctl_dma_fill(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+		    size_t len, uint64_t seed);
+int pinctl_dma_verify(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+		      size_t len, uint64_t seed);
+int pinctl_dma_compare(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+		       size_t len, uint64_t seed, uint64_t *mismatches,
+		       uint64_t *first_mismatch);
+
+void pinctl_pattern_fill(void *buf, uint64_t offset, size_t len,
+			 uint64_t seed);
+uint64_t pinctl_pattern_check(const void *buf, uint64_t offset, size_t len,
+			      uint64_t seed, uint64_t *first_mismatch);
+
+int pinctl_module_load(const char *ko_path);
+int pinctl_module_unload(void);
+int pinctl_module_loaded(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PINCTL_H */

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pintest: make the kernel's DMA-pinning API (pin_user_pages*() and
+ * friends) testable from userspace through the misc device /dev/pintest.
+ */
+#ifndef _UAPI_LINUX_PINTEST_H
+#define _UAPI_LINUX_PINTEST_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/**
+ * DOC: General ioctl format
+ *
+ * Every ioctl takes a pointer to a struct whose first two fields are
+ * ``__u32 size`` and ``__u32 flags``, in the style of iommufd.  @size is
+ * sizeof() the struct as the caller knows it: a caller built against an
+ * older header passes a shorter struct and the kernel treats the missing
+ * tail as zero; a caller built against a newer header passes a longer one
+ * and the kernel accepts it only if the bytes it does not know are zero.
+ * Output fields are written back up to the smaller of the two sizes.
+ * Fields named ``__reserved`` must be zero.  Unknown flag bits are refused.
+ * Numbers and layouts are never changed; new fields are only appended.
+ *
+ * Error codes shared by all ioctls:
+ *
+ * - ENOTTY: unknown ioctl number.
+ * - EFAULT: the struct (or a buffer it points to) cannot be read or written.
+ * - EINVAL: @size smaller than the first version of the struct, unknown
+ *   @flags bits, a non-zero reserved field, or a malformed argument.
+ * - E2BIG: @size larger than the kernel's struct with non-zero bytes beyond
+ *   it (a field this kernel does not know was used).
+ * - ENOENT: the handle does not name a live pin of this file descriptor.
+ *
+ * Specific to %PINTEST_IOC_PIN:
+ *
+ * - EINVAL: zero length, address or length not page aligned, more than one
+ *   method flag.
+ * - EOVERFLOW: address + length wraps around.
+ * - E2BIG: more pages than the module parameter ``max_pin_pages`` allows.
+ * - EFAULT: the range is not entirely user memory that can be pinned:
+ *   unmapped, PROT_NONE, VM_IO or VM_PFNMAP, or not writable for a
+ *   %PINTEST_PIN_WRITE pin.  Nothing stays pinned.
+ * - ENOMEM: the pin would exceed RLIMIT_MEMLOCK (callers without
+ *   CAP_IPC_LOCK), or memory for the page array is missing.
+ * - ENOSPC: the file descriptor already holds ``max_handles`` pins.
+ * - EINTR: a fatal signal arrived during a long pin; nothing stays pinned.
+ *
+ * Specific to %PINTEST_IOC_QUERY, %PINTEST_IOC_PROBE and %PINTEST_IOC_DMA:
+ *
+ * - ERANGE: the requested pages or bytes lie outside the pinned range.
+ * - EPERM: a DMA write or fill into a pin taken without %PINTEST_PIN_WRITE
+ *   (its pages may be the shared zero page or a read-only file page).
+ */
+
+#define PINTEST_TYPE		0xF4
+#define PINTEST_ABI_VERSION	1
+
+enum {
+	PINTEST_CMD_INFO = 0x40,
+	PINTEST_CMD_PIN,
+	PINTEST_CMD_QUERY,
+	PINTEST_CMD_PROBE,
+	PINTEST_CMD_UNPIN,
+	PINTEST_CMD_DMA,
+	PINTEST_CMD_STATS,
+};
+
+/**
+ * enum pintest_pin_flags - how a range is pinned
+ * @PINTEST_PIN_WRITE: FOLL_WRITE; the "device" may write into the pages.
+ * @PINTEST_PIN_LONGTERM: FOLL_LONGTERM, as RDMA and vfio pin.
+ * @PINTEST_PIN_FAST: pin_user_pages_fast() (the default method).
+ * @PINTEST_PIN_LOCKED: pin_user_pages() under mmap_read_lock().
+ * @PINTEST_PIN_UNLOCKED: pin_user_pages_unlocked().
+ *
+ * At most one method flag may be given.  pintest translates these bits to
+ * the kernel's FOLL_* flags, whose values are not ABI and changed in 6.3.
+ */
+enum pintest_pin_flags {
+	PINTEST_PIN_WRITE = 1 << 0,
+	PINTEST_PIN_LONGTERM = 1 << 1,
+	PINTEST_PIN_FAST = 1 << 2,
+	PINTEST_PIN_LOCKED = 1 << 3,
+	PINTEST_PIN_UNLOCKED = 1 << 4,
+};
+
+#define PINTEST_PIN_METHODS \
+	(PINTEST_PIN_FAST | PINTEST_PIN_LOCKED | PINTEST_PIN_UNLOCKED)
+
+/**
+ * struct pintest_info - ioctl(PINTEST_IOC_INFO)
+ * @size: sizeof(struct pintest_info)
+ * @flags: must be 0
+ * @out_abi_version: %PINTEST_ABI_VERSION of the running module
+ * @out_page_size: PAGE_SIZE of the running kernel
+ * @out_methods: the %PINTEST_PIN_METHODS this kernel offers
+ * @out_max_pin_pages: the most pages one pin may hold (module parameter)
+ * @out_max_handles: the most pins one file descriptor may hold
+ * @out_kernel_version: LINUX_VERSION_CODE the module was built for
+ * @out_page_entry_size: sizeof(struct pintest_page) in the module
+ * @__reserved: must be 0
+ */
+struct pintest_info {
+	__u32 size;
+	__u32 flags;
+	__u32 out_abi_version;
+	__u32 out_page_size;
+	__u32 out_methods;
+	__u32 out_max_pin_pages;
+	__u32 out_max_handles;
+	__u32 out_kernel_version;
+	__u32 out_page_entry_size;
+	__u32 __reserved;
+};
+#define PINTEST_IOC_INFO _IO(PINTEST_TYPE, PINTEST_CMD_INFO)
+
+/**
+ * struct pintest_pin - ioctl(PINTEST_IOC_PIN)
+ * @size: sizeof(struct pintest_pin)
+ * @flags: combination of enum pintest_pin_flags
+ * @addr: start of the user range, page aligned
+ * @length: length of the range in bytes, page aligned and non-zero
+ * @out_handle: handle of the new pin, unique in this file descriptor
+ * @__reserved: must be 0
+ * @out_npages: number of pages pinned (always length / page size)
+ *
+ * All or nothing: the whole range is pinned, or nothing stays pinned and
+ * the error of the first page that could not be pinned is returned.  The
+ * pin is charged to the caller's pinned_vm and checked against its
+ * RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK.  Pins are released by
+ * %PINTEST_IOC_UNPIN, close() of the file descriptor or process exit.
+ */
+struct pintest_pin {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+	__u32 out_handle;
+	__u32 __reserved;
+	__aligned_u64 out_npages;
+};
+#define PINTEST_IOC_PIN _IO(PINTEST_TYPE, PINTEST_CMD_PIN)
+
+/**
+ * enum pintest_page_flags - state of one page, as seen by the kernel
+ * @PINTEST_PAGE_PRESENT: a page is mapped there (PROBE) or held (QUERY)
+ * @PINTEST_PAGE_MAYBE_DMA_PINNED: folio_maybe_dma_pinned(); exact for large
+ *	folios, may be a false positive for small ones
+ * @PINTEST_PAGE_ANON: anonymous memory
+ * @PINTEST_PAGE_FILE: in a file's page cache right now
+ * @PINTEST_PAGE_SHMEM: shmem, tmpfs or memfd page
+ * @PINTEST_PAGE_TRUNCATED: neither anonymous nor in a page cache any more:
+ *	the file page was truncated or its hole punched while held
+ * @PINTEST_PAGE_LARGE: part of a large folio (THP, hugetlb, large cache)
+ * @PINTEST_PAGE_HUGETLB: hugetlbfs page
+ * @PINTEST_PAGE_DIRTY: folio dirty flag
+ * @PINTEST_PAGE_WRITEBACK: folio under writeback
+ * @PINTEST_PAGE_LRU: folio on an LRU list
+ * @PINTEST_PAGE_PRIVATE: folio has fs-private data (e.g. buffer heads)
+ * @PINTEST_PAGE_ZERO: the shared zero page
+ * @PINTEST_PAGE_ANON_EXCLUSIVE: PageAnonExclusive()
+ * @PINTEST_PAGE_PINCOUNT_EXACT: @pincount is the folio's exact pin count;
+ *	otherwise it is refcount / GUP_PIN_COUNTING_BIAS (1024)
+ */
+enum pintest_page_flags {
+	PINTEST_PAGE_PRESENT = 1 << 0,
+	PINTEST_PAGE_MAYBE_DMA_PINNED = 1 << 1,
+	PINTEST_PAGE_ANON = 1 << 2,
+	PINTEST_PAGE_FILE = 1 << 3,
+	PINTEST_PAGE_SHMEM = 1 << 4,
+	PINTEST_PAGE_TRUNCATED = 1 << 5,
+	PINTEST_PAGE_LARGE = 1 << 6,
+	PINTEST_PAGE_HUGETLB = 1 << 7,
+	PINTEST_PAGE_DIRTY = 1 << 8,
+	PINTEST_PAGE_WRITEBACK = 1 << 9,
+	PINTEST_PAGE_LRU = 1 << 10,
+	PINTEST_PAGE_PRIVATE = 1 << 11,
+	PINTEST_PAGE_ZERO = 1 << 12,
+	PINTEST_PAGE_ANON_EXCLUSIVE = 1 << 13,
+	PINTEST_PAGE_PINCOUNT_EXACT = 1 << 14,
+};
+
+/**
+ * struct pintest_page - one entry of a QUERY or PROBE answer
+ * @pfn: page frame number; 0 unless the caller has CAP_SYS_ADMIN
+ * @flags: enum pintest_page_flags
+ * @refcount: folio reference count, without PROBE's own reference
+ * @pincount: see %PINTEST_PAGE_PINCOUNT_EXACT
+ * @mapcount: how many page tables map this page (page_mapcount())
+ * @order: folio order (0 for a 4 KiB page, 9 for a 2 MiB THP)
+ * @__reserved: 0
+ */
+struct pintest_page {
+	__aligned_u64 pfn;
+	__u32 flags;
+	__u32 refcount;
+	__u32 pincount;
+	__s32 mapcount;
+	__u32 order;
+	__u32 __reserved;
+};
+
+/**
+ * struct pintest_query - ioctl(PINTEST_IOC_QUERY)
+ * @size: sizeof(struct pintest_query)
+ * @flags: must be 0
+ * @handle: the pin to look at
+ * @entry_size: sizeof(struct pintest_page) as the caller knows it; at
+ *	least 32.  Entries are written at this stride, zero-extended.
+ * @first: index of the first page of the pin to report
+ * @count: number of pages to report, at least 1
+ * @pages: user pointer to @count entries of @entry_size bytes
+ *
+ * ERANGE when @first + @count exceeds the pin's pages.
+ */
+struct pintest_query {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 entry_size;
+	__aligned_u64 first;
+	__aligned_u64 count;
+	__aligned_u64 pages;
+};
+#define PINTEST_IOC_QUERY _IO(PINTEST_TYPE, PINTEST_CMD_QUERY)
+
+/**
+ * struct pintest_probe - ioctl(PINTEST_IOC_PROBE)
+ * @size: sizeof(struct pintest_probe)
+ * @flags: must be 0
+ * @entry_size: as in struct pintest_query
+ * @__reserved: must be 0
+ * @addr: page-aligned start of the user range
+ * @length: page-aligned, non-zero length of the range
+ * @pages: user pointer to length / page size entries
+ *
+ * Reports the pages mapped at a user range right now without faulting
+ * anything in and without keeping a reference: a page that is not mapped
+ * reads as an entry without %PINTEST_PAGE_PRESENT.  Use it to see that a
+ * page is no longer pinned after its pin was released.
+ */
+struct pintest_probe {
+	__u32 size;
+	__u32 flags;
+	__u32 entry_size;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+	__aligned_u64 pages;
+};
+#define PINTEST_IOC_PROBE _IO(PINTEST_TYPE, PINTEST_CMD_PROBE)
+
+/**
+ * enum pintest_unpin_flags - how a pin is released
+ * @PINTEST_UNPIN_DIRTY: unpin_user_pages_dirty_lock(..., true): mark the
+ *	pages dirty first, as a driver must after its device wrote them
+ */
+enum pintest_unpin_flags {
+	PINTEST_UNPIN_DIRTY = 1 << 0,
+};
+
+/**
+ * struct pintest_unpin - ioctl(PINTEST_IOC_UNPIN)
+ * @size: sizeof(struct pintest_unpin)
+ * @flags: enum pintest_unpin_flags
+ * @handle: the pin to release; it is invalid afterwards
+ * @__reserved: must be 0
+ *
+ * A DMA still running on the handle in another thread completes first;
+ * the pages are released when it does.
+ */
+struct pintest_unpin {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+};
+#define PINTEST_IOC_UNPIN _IO(PINTEST_TYPE, PINTEST_CMD_UNPIN)
+
+/**
+ * enum pintest_dma_op - what the simulated device does
+ * @PINTEST_DMA_WRITE: copy @buf into the pinned pages (device writes memory)
+ * @PINTEST_DMA_READ: copy the pinned pages into @buf (device reads memory)
+ * @PINTEST_DMA_FILL: write the pintest_pattern() of @seed into the pages
+ * @PINTEST_DMA_VERIFY: compare the pages with the pattern of @seed
+ */
+enum pintest_dma_op {
+	PINTEST_DMA_WRITE = 1,
+	PINTEST_DMA_READ,
+	PINTEST_DMA_FILL,
+	PINTEST_DMA_VERIFY,
+};
+
+/**
+ * struct pintest_dma - ioctl(PINTEST_IOC_DMA)
+ * @size: sizeof(struct pintest_dma)
+ * @flags: must be 0
+ * @handle: the pin to access
+ * @op: enum pintest_dma_op
+ * @offset: byte offset from the start of the pinned range
+ * @length: bytes to access, at least 1
+ * @buf: user buffer for WRITE and READ; must be 0 for FILL and VERIFY
+ * @seed: pattern seed for FILL and VERIFY; must be 0 for WRITE and READ
+ * @out_mismatches: VERIFY: number of bytes that differ from the pattern
+ * @out_first_mismatch: VERIFY: offset of the first such byte from the start
+ *	of the pin (the same scale as @offset), or ~0 when all match
+ *
+ * The kernel accesses the pages through kmap_local_page(), as a device
+ * would through DMA: it does not mark them dirty; releasing the pin with
+ * %PINTEST_UNPIN_DIRTY does.  WRITE and FILL need a %PINTEST_PIN_WRITE pin
+ * (EPERM otherwise); ERANGE when @offset + @length exceeds the pin.
+ */
+struct pintest_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 op;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__aligned_u64 buf;
+	__aligned_u64 seed;
+	__aligned_u64 out_mismatches;
+	__aligned_u64 out_first_mismatch;
+};
+#define PINTEST_IOC_DMA _IO(PINTEST_TYPE, PINTEST_CMD_DMA)
+
+/**
+ * struct pintest_stats - ioctl(PINTEST_IOC_STATS)
+ * @size: sizeof(struct pintest_stats)
+ * @flags: must be 0
+ * @live_pins: pins held now, by all file descriptors
+ * @live_pages: pages held by those pins
+ * @total_pins: pins taken since the module was loaded
+ * @total_pages: pages pinned since the module was loaded
+ * @total_unpins: pins released since the module was loaded
+ * @errors: ioctls that failed since the module was loaded
+ * @dma_bytes: bytes the simulated device read or wrote
+ *
+ * The same counters are in /sys/class/misc/pintest/stats/.
+ */
+struct pintest_stats {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 live_pins;
+	__aligned_u64 live_pages;
+	__aligned_u64 total_pins;
+	__aligned_u64 total_pages;
+	__aligned_u64 total_unpins;
+	__aligned_u64 errors;
+	__aligned_u64 dma_bytes;
+};
+#define PINTEST_IOC_STATS _IO(PINTEST_TYPE, PINTEST_CMD_STATS)
+
+/**
+ * pintest_pattern() - the 64-bit word FILL and VERIFY use
+ * @seed: the pattern seed
+ * @index: byte offset from the start of the pin, divided by 8
+ *
+ * Byte @o of a pin holds byte (@o % 8) (little-endian) of
+ * pintest_pattern(seed, @o / 8): every word depends on its position, so a
+ * page written at the wrong place is caught.  It is splitmix64.
+ *
+ * Return: the pattern word.
+ */
+static inline __u64 pintest_pattern(__u64 seed, __u64 index)
+{
+	__u64 z = seed + (index + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+#endif /* _UAPI_LINUX_PINTEST_H */

@@ -14,7 +14,7 @@
 KERNEL ?= 6.1
 KVER ?= $(shell scripts/kver $(KERNEL) 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
-VM := tools/pintest-vm --kernel $(KERNEL)
+VM_ARGS := --kernel $(KERNEL)
 
 all: modules lib tools
 
@@ -35,10 +35,10 @@ tests: lib
 	$(MAKE) -C tests
 
 run: all tests
-	$(VM) -- tests/run-demo
+	tools/pintest-vm $(VM_ARGS) -- tests/run-demo
 
 check: all tests
-	scripts/vm-check $(VM) -- tests/pintest-tests
+	scripts/vm-check $(VM_ARGS) -- tests/pintest-tests
 
 clean:
 	$(MAKE) -C driver clean

@@ -43,8 +43,12 @@ static void describe_page(struct page *page, int extra_refs,
 		flags |= PINTEST_PAGE_ZERO;
 	} else if (folio_test_anon(folio)) {
 		flags |= PINTEST_PAGE_ANON;
-		/* hugetlb keeps the bit on the head page only */
-		if (PageAnonExclusive(folio_test_hugetlb(folio) ?
+		/*
+		 * hugetlb and PMD-mapped THP keep the bit on the head page;
+		 * splitting the PMD copies it to every subpage.
+		 */
+		if (PageAnonExclusive(folio_test_hugetlb(folio) ||
+				      folio_entire_mapcount(folio) > 0 ?
 				      &folio->page : page))
 			flags |= PINTEST_PAGE_ANON_EXCLUSIVE;
 	} else if (READ_ONCE(folio->mapping)) {

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the pintest Check suites. */
+#ifndef PT_H
+#define PT_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pinctl.h"
+
+#define PAGE 4096UL
+#define HUGE (2UL << 20)
+
+/* Registration: a case whose prerequisite is missing is not registered
+ * and is reported as "SKIP suite/case: reason" instead. */
+struct pt_run {
+	const char *suite;	/* the suite being built, for SKIP lines */
+	int skipped;
+};
+
+void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
+	    int end, const char *label, const char *skip);
+#define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
+
+const char *pt_device_missing(void);
+
+Suite *suite_uapi(struct pt_run *run);
+Suite *suite_pin(struct pt_run *run);
+Suite *suite_errors(struct pt_run *run);
+Suite *suite_lifetime(struct pt_run *run);
+
+struct pinctl *pt_open(void);
+void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);
+long pt_vmpin_kb(void);
+void pt_drop_caches(void);
+
+/* The kinds of memory every success path runs on. */
+enum mem_kind {
+	MEM_ANON,
+	MEM_THP,
+	MEM_HUGETLB,
+	MEM_MEMFD,
+	MEM_TMPFS,
+	MEM_EXT4,
+	MEM_XFS,
+	MEM_KINDS,
+};
+
+struct test_mem {
+	enum mem_kind kind;
+	char *addr;
+	size_t len;
+	int fd;			/* -1 for anonymous memory */
+	char path[256];		/* "" unless a named file */
+};
+
+const char *mem_name(enum mem_kind kind);
+const char *mem_unavailable(enum mem_kind kind);
+size_t mem_unit(enum mem_kind kind);
+void mem_create(struct test_mem *m, enum mem_kind kind, size_t len);
+void mem_destroy(struct test_mem *m);
+int mem_is_file(enum mem_kind kind);
+
+#endif /* PT_H */

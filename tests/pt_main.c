@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pintest test runner: builds every suite, runs them with Check and
+ * ends with one line "N passed, N failed, N skipped".  Zero checks run is
+ * a failure, never a pass.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pt.h"
+
+void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
+	    int end, const char *label, const char *skip)
+{
+	if (!skip) {
+		_tcase_add_test(tc, test, 0, 0, start, end);
+		return;
+	}
+	printf("SKIP %s/%s%s%s%s: %s\n", run->suite, test->name,
+	       label ? "(" : "", label ? label : "", label ? ")" : "", skip);
+	run->skipped += end - start;
+}
+
+const char *pt_device_missing(void)
+{
+	return access("/dev/pintest", F_OK) ?
+	       "/dev/pintest is absent (run the suites through tools/pintest-vm)" :
+	       NULL;
+}
+
+struct pinctl *pt_open(void)
+{
+	struct pinctl *ctx = NULL;
+	int ret = pinctl_open(&ctx, NULL);
+
+	ck_assert_msg(ret == 0, "pinctl_open: %s", strerror(-ret));
+	return ctx;
+}
+
+void pt_stats(struct pinctl *ctx, struct pinctl_stats *s)
+{
+	int ret = pinctl_stats(ctx, s);
+
+	ck_assert_msg(ret == 0, "pinctl_stats: %s", strerror(-ret));
+}
+
+/* pinned_vm of this process, as /proc/self/status reports it. */
+long pt_vmpin_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	ck_assert_int_ge(kb, 0);
+	return kb;
+}
+
+void pt_drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	ck_assert_int_ge(fd, 0);
+	sync();
+	ck_assert_int_eq(write(fd, "3\n", 2), 2);
+	close(fd);
+}
+
+int main(void)
+{
+	struct pt_run run = { 0 };
+	SRunner *sr;
+	int n_run, n_failed;
+
+	sr = srunner_create(suite_uapi(&run));
+	srunner_add_suite(sr, suite_pin(&run));
+	srunner_add_suite(sr, suite_errors(&run));
+	srunner_add_suite(sr, suite_lifetime(&run));
+	srunner_run_all(sr, CK_NORMAL);
+	n_run = srunner_ntests_run(sr);
+	n_failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	printf("%d passed, %d failed, %d skipped\n", n_run - n_failed,
+	       n_failed, run.skipped);
+	if (n_run == 0) {
+		printf("no test ran: that is a failure\n");
+		return EXIT_FAILURE;
+	}
+	return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bad-input table: every row is one malformed request and the exact
+ * errno it must get.  After each row nothing may stay pinned.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/pintest.h>
+
+#include "pt.h"
+
+/* A 4-page anonymous buffer with a writable and a read-only pin of it. */
+struct fix {
+	struct pinctl *ctx;
+	int fd;
+	char *buf;
+	uint64_t rw, ro;
+};
+
+#define LEN (4 * PAGE)
+#define KERNEL_ADDR ((void *)0xffff888000000000UL)
+
+static char *map(size_t len, int prot)
+{
+	char *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		       -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+static int pin(struct fix *f, const void *addr, size_t len, unsigned int flags)
+{
+	uint64_t h;
+
+	return pinctl_pin(f->ctx, addr, len, flags, &h);
+}
+
+static int raw(struct fix *f, unsigned long req, void *arg)
+{
+	return ioctl(f->fd, req, arg) ? -errno : 0;
+}
+
+/* A VM_IO | VM_PFNMAP mapping every process has: the vDSO's data pages. */
+static void *vvar(void)
+{
+	char line[256];
+	void *addr = NULL;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	ck_assert_ptr_nonnull(maps);
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "[vvar]"))
+			sscanf(line, "%p", &addr);
+	fclose(maps);
+	ck_assert_msg(addr, "no [vvar] mapping");
+	return addr;
+}
+
+static int pin_zero_len(struct fix *f) { return pin(f, f->buf, 0, 0); }
+static int pin_unaligned_addr(struct fix *f) { return pin(f, f->buf + 1, PAGE, 0); }
+static int pin_unaligned_len(struct fix *f) { return pin(f, f->buf, PAGE + 1, 0); }
+static int pin_wrapping(struct fix *f) { return pin(f, (void *)-PAGE, 2 * PAGE, 0); }
+static int pin_kernel_addr(struct fix *f) { return pin(f, KERNEL_ADDR, PAGE, 0); }
+static int pin_null(struct fix *f) { return pin(f, NULL, PAGE, 0); }
+static int pin_pfnmap(struct fix *f) { return pin(f, vvar(), PAGE, 0); }
+static int pin_unknown_flag(struct fix *f) { return pin(f, f->buf, PAGE, 1U << 20); }
+
+static int pin_two_methods(struct fix *f)
+{
+	return pin(f, f->buf, PAGE, PINCTL_PIN_FAST | PINCTL_PIN_LOCKED);
+}
+
+static int pin_over_max_pages(struct fix *f)
+{
+	struct pinctl_info info;
+
+	ck_assert_int_eq(pinctl_info(f->ctx, &info), 0);
+	return pin(f, f->buf, (info.max_pin_pages + 1UL) * PAGE, 0);
+}
+
+static int pin_unmapped(struct fix *f)
+{
+	char *p = map(PAGE, PROT_READ);
+
+	munmap(p, PAGE);
+	return pin(f, p, PAGE, 0);
+}
+
+/* All or nothing: the first three pages pin, the fourth is a hole. */
+static int pin_partly_unmapped(struct fix *f)
+{
+	char *p = map(LEN, PROT_READ | PROT_WRITE);
+	int ret;
+
+	munmap(p + 3 * PAGE, PAGE);
+	ret = pin(f, p, LEN, PINCTL_PIN_WRITE);
+	munmap(p, 3 * PAGE);
+	return ret;
+}
+
+static int pin_prot_none(struct fix *f)
+{
+	return pin(f, map(PAGE, PROT_NONE), PAGE, 0);
+}
+
+static int pin_write_readonly(struct fix *f)
+{
+	return pin(f, map(PAGE, PROT_READ), PAGE, PINCTL_PIN_WRITE);
+}
+
+static int pin_reserved(struct fix *f)
+{
+	struct pintest_pin cmd = { .size = sizeof(cmd), .addr = (uintptr_t)f->buf,
+				   .length = PAGE, .__reserved = 1 };
+
+	return raw(f, PINTEST_IOC_PIN, &cmd);
+}
+
+static int pin_size_short(struct fix *f)
+{
+	struct pintest_pin cmd = { .size = 8, .addr = (uintptr_t)f->buf,
+				   .length = PAGE };
+
+	return raw(f, PINTEST_IOC_PIN, &cmd);
+}
+
+/* A newer caller's struct with a field this kernel does not know. */
+static int pin_size_long_nonzero_tail(struct fix *f)
+{
+	struct { struct pintest_pin cmd; uint64_t future; } big = {
+		.cmd = { .size = sizeof(big), .addr = (uintptr_t)f->buf,
+			 .length = PAGE },
+		.future = 1,
+	};
+
+	return raw(f, PINTEST_IOC_PIN, &big);
+}
+
+static int info_flags(struct fix *f)
+{
+	struct pintest_info cmd = { .size = sizeof(cmd), .flags = 1 };
+
+	return raw(f, PINTEST_IOC_INFO, &cmd);
+}
+
+static int unknown_ioctl(struct fix *f)
+{
+	struct pintest_info cmd = { .size = sizeof(cmd) };
+
+	return raw(f, _IO(PINTEST_TYPE, PINTEST_CMD_STATS + 1), &cmd);
+}
+
+static int ioctl_with_size_in_number(struct fix *f)
+{
+	struct pintest_info cmd = { .size = sizeof(cmd) };
+
+	return raw(f, _IOWR(PINTEST_TYPE, PINTEST_CMD_INFO, struct pintest_info),
+		   &cmd);
+}
+
+static int ioctl_null_arg(struct fix *f) { return raw(f, PINTEST_IOC_INFO, NULL); }
+static int unpin_bad_handle(struct fix *f) { return pinctl_unpin(f->ctx, 12345, 0); }
+static int unpin_wide_handle(struct fix *f) { return pinctl_unpin(f->ctx, 1ULL << 32, 0); }
+static int unpin_unknown_flag(struct fix *f) { return pinctl_unpin(f->ctx, f->rw, 2); }
+
+static int unpin_twice(struct fix *f)
+{
+	ck_assert_int_eq(pinctl_unpin(f->ctx, f->rw, 0), 0);
+	return pinctl_unpin(f->ctx, f->rw, 0);
+}
+
+static int unpin_reserved(struct fix *f)
+{
+	struct pintest_unpin cmd = { .size = sizeof(cmd), .handle = f->rw,
+				     .__reserved = 1 };
+
+	return raw(f, PINTEST_IOC_UNPIN, &cmd);
+}
+
+static int query_past_end(struct fix *f)
+{
+	struct pinctl_page p[2];
+
+	return pinctl_query(f->ctx, f->rw, 3, 2, p);
+}
+
+static int query_zero_count(struct fix *f)
+{
+	struct pinctl_page p;
+
+	return pinctl_query(f->ctx, f->rw, 0, 0, &p);
+}
+
+static int query_bad_buffer(struct fix *f)
+{
+	return pinctl_query(f->ctx, f->rw, 0, 1, (void *)KERNEL_ADDR);
+}
+
+static int query_bad_handle(struct fix *f)
+{
+	struct pinctl_page p;
+
+	return pinctl_query(f->ctx, 999, 0, 1, &p);
+}
+
+static int query_small_entry(struct fix *f)
+{
+	struct pinctl_page p;
+	struct pintest_query cmd = { .size = sizeof(cmd), .handle = f->rw,
+				     .entry_size = 16, .count = 1,
+				     .pages = (uintptr_t)&p };
+
+	return raw(f, PINTEST_IOC_QUERY, &cmd);
+}
+
+static int probe_unaligned(struct fix *f)
+{
+	struct pinctl_page p;
+
+	return pinctl_probe(f->ctx, f->buf + 8, PAGE, &p);
+}
+
+static int probe_zero_len(struct fix *f)
+{
+	struct pinctl_page p;
+
+	return pinctl_probe(f->ctx, f->buf, 0, &p);
+}
+
+static int dma_past_end(struct fix *f)
+{
+	return pinctl_dma_fill(f->ctx, f->rw, LEN - 8, 9, 1);
+}
+
+static int dma_offset_wraps(struct fix *f)
+{
+	return pinctl_dma_fill(f->ctx, f->rw, -8ULL, 16, 1);
+}
+
+static int dma_zero_len(struct fix *f) { return pinctl_dma_fill(f->ctx, f->rw, 0, 0, 1); }
+static int dma_fill_readonly(struct fix *f) { return pinctl_dma_fill(f->ctx, f->ro, 0, PAGE, 1); }
+static int dma_write_readonly(struct fix *f) { return pinctl_dma_write(f->ctx, f->ro, 0, "x", 1); }
+static int dma_write_bad_buffer(struct fix *f) { return pinctl_dma_write(f->ctx, f->rw, 0, NULL, 8); }
+static int dma_read_bad_buffer(struct fix *f) { return pinctl_dma_read(f->ctx, f->rw, 0, KERNEL_ADDR, 8); }
+static int dma_bad_handle(struct fix *f) { return pinctl_dma_verify(f->ctx, 77, 0, 8, 1); }
+
+static int dma_after_unpin(struct fix *f)
+{
+	ck_assert_int_eq(pinctl_unpin(f->ctx, f->rw, 0), 0);
+	return pinctl_dma_fill(f->ctx, f->rw, 0, 8, 1);
+}
+
+static int dma_raw(struct fix *f, uint32_t op, uint64_t buf, uint64_t seed)
+{
+	struct pintest_dma cmd = { .size = sizeof(cmd), .handle = f->rw,
+				   .op = op, .length = 8, .buf = buf,
+				   .seed = seed };
+
+	return raw(f, PINTEST_IOC_DMA, &cmd);
+}
+
+static int dma_unknown_op(struct fix *f) { return dma_raw(f, 99, 0, 0); }
+static int dma_write_with_seed(struct fix *f) { return dma_raw(f, PINTEST_DMA_WRITE, (uintptr_t)f->buf, 5); }
+static int dma_fill_with_buf(struct fix *f) { return dma_raw(f, PINTEST_DMA_FILL, (uintptr_t)f->buf, 5); }
+
+static int verify_mismatch(struct fix *f)
+{
+	return pinctl_dma_verify(f->ctx, f->rw, 0, LEN, 12345);
+}
+
+static const struct row {
+	const char *name;
+	int (*run)(struct fix *f);
+	int expect;
+} rows[] = {
+	{ "pin: zero length", pin_zero_len, -EINVAL },
+	{ "pin: unaligned address", pin_unaligned_addr, -EINVAL },
+	{ "pin: unaligned length", pin_unaligned_len, -EINVAL },
+	{ "pin: address + length wraps", pin_wrapping, -EOVERFLOW },
+	{ "pin: kernel address", pin_kernel_addr, -EFAULT },
+	{ "pin: NULL", pin_null, -EFAULT },
+	{ "pin: unmapped range", pin_unmapped, -EFAULT },
+	{ "pin: last page unmapped", pin_partly_unmapped, -EFAULT },
+	{ "pin: PROT_NONE", pin_prot_none, -EFAULT },
+	{ "pin: write pin of a read-only mapping", pin_write_readonly, -EFAULT },
+	{ "pin: VM_IO|VM_PFNMAP ([vvar])", pin_pfnmap, -EFAULT },
+	{ "pin: unknown flag", pin_unknown_flag, -EINVAL },
+	{ "pin: two methods", pin_two_methods, -EINVAL },
+	{ "pin: more than max_pin_pages", pin_over_max_pages, -E2BIG },
+	{ "pin: reserved word set", pin_reserved, -EINVAL },
+	{ "pin: size below version 1", pin_size_short, -EINVAL },
+	{ "pin: unknown trailing field set", pin_size_long_nonzero_tail, -E2BIG },
+	{ "info: flags set", info_flags, -EINVAL },
+	{ "unknown ioctl number", unknown_ioctl, -ENOTTY },
+	{ "ioctl number with a size", ioctl_with_size_in_number, -ENOTTY },
+	{ "ioctl on a NULL struct", ioctl_null_arg, -EFAULT },
+	{ "unpin: bad handle", unpin_bad_handle, -ENOENT },
+	{ "unpin: handle wider than 32 bits", unpin_wide_handle, -ENOENT },
+	{ "unpin: unknown flag", unpin_unknown_flag, -EINVAL },
+	{ "unpin: twice", unpin_twice, -ENOENT },
+	{ "unpin: reserved word set", unpin_reserved, -EINVAL },
+	{ "query: past the end", query_past_end, -ERANGE },
+	{ "query: zero count", query_zero_count, -EINVAL },
+	{ "query: unwritable buffer", query_bad_buffer, -EFAULT },
+	{ "query: bad handle", query_bad_handle, -ENOENT },
+	{ "query: entry smaller than version 1", query_small_entry, -EINVAL },
+	{ "probe: unaligned", probe_unaligned, -EINVAL },
+	{ "probe: zero length", probe_zero_len, -EINVAL },
+	{ "dma: past the end", dma_past_end, -ERANGE },
+	{ "dma: offset + length wraps", dma_offset_wraps, -ERANGE },
+	{ "dma: zero length", dma_zero_len, -EINVAL },
+	{ "dma: fill into a read-only pin", dma_fill_readonly, -EPERM },
+	{ "dma: write into a read-only pin", dma_write_readonly, -EPERM },
+	{ "dma: write from an unreadable buffer", dma_write_bad_buffer, -EFAULT },
+	{ "dma: read into an unwritable buffer", dma_read_bad_buffer, -EFAULT },
+	{ "dma: bad handle", dma_bad_handle, -ENOENT },
+	{ "dma: after unpin", dma_after_unpin, -ENOENT },
+	{ "dma: unknown op", dma_unknown_op, -EINVAL },
+	{ "dma: write with a seed", dma_write_with_seed, -EINVAL },
+	{ "dma: fill with a buffer", dma_fill_with_buf, -EINVAL },
+	{ "dma: verify finds a wrong pattern", verify_mismatch, -EBADMSG },
+};
+
+#define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
+
+START_TEST(bad_input)
+{
+	const struct row *r = &rows[_i];
+	struct pinctl_stats before, after;
+	struct fix f;
+	int ret;
+
+	f.ctx = pt_open();
+	f.fd = pinctl_fd(f.ctx);
+	f.buf = map(LEN, PROT_READ | PROT_WRITE);
+	ck_assert_int_eq(pinctl_pin(f.ctx, f.buf, LEN, PINCTL_PIN_WRITE, &f.rw), 0);
+	ck_assert_int_eq(pinctl_pin(f.ctx, f.buf, LEN, 0, &f.ro), 0);
+	pt_stats(f.ctx, &before);
+
+	ret = r->run(&f);
+	ck_assert_msg(ret == r->expect, "%s: got %d (%s), want %d (%s)", r->name,
+		      ret, strerror(-ret), r->expect, strerror(-r->expect));
+
+	/* a refused request leaves nothing pinned behind */
+	pt_stats(f.ctx, &after);
+	ck_assert_msg(after.live_pins <= before.live_pins,
+		      "%s: live pins %llu -> %llu", r->name,
+		      (unsigned long long)before.live_pins,
+		      (unsigned long long)after.live_pins);
+	ck_assert_uint_eq(after.total_pins, before.total_pins);
+	pinctl_close(f.ctx);
+}
+END_TEST
+
+/* The other side of the size rule: a longer struct with a zero tail works. */
+START_TEST(longer_struct_with_zero_tail)
+{
+	struct pinctl *ctx = pt_open();
+	struct { struct pintest_info cmd; uint64_t future[2]; } big = {
+		.cmd = { .size = sizeof(big) },
+	};
+
+	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_INFO, &big), 0);
+	ck_assert_uint_eq(big.cmd.out_abi_version, PINTEST_ABI_VERSION);
+	ck_assert_uint_eq(big.future[0] | big.future[1], 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+START_TEST(errors_are_counted)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_stats before, after;
+
+	pt_stats(ctx, &before);
+	ck_assert_int_eq(pinctl_unpin(ctx, 4242, 0), -ENOENT);
+	pt_stats(ctx, &after);
+	ck_assert_uint_eq(after.errors, before.errors + 1);
+	pinctl_close(ctx);
+}
+END_TEST
+
+Suite *suite_errors(struct pt_run *run)
+{
+	const char *nodev = pt_device_missing();
+	Suite *s = suite_create("errors");
+	TCase *tc;
+
+	run->suite = "errors";
+	tc = tcase_create("table");
+
+	tcase_set_timeout(tc, 60);
+	pt_add(run, tc, bad_input, 0, NROWS, NULL, nodev);
+	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
+	PT_ADD(run, tc, errors_are_counted, nodev);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifetimes and privileges: close() and exit release every pin, a forked
+ * child shares the parent's handles, the module cannot be unloaded while
+ * the device is open, RLIMIT_MEMLOCK binds callers without CAP_IPC_LOCK,
+ * and only CAP_SYS_ADMIN sees page frame numbers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pt.h"
+
+#define NOBODY 65534
+
+static char *anon(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+/* Runs @fn in a child and returns its exit status (0 = its checks held). */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(fn(arg));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child died of signal %d",
+		      WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
+static void assert_unpinned(struct pinctl *ctx, const char *buf, size_t len)
+{
+	struct pinctl_page p;
+
+	for (size_t off = 0; off < len; off += PAGE) {
+		ck_assert_int_eq(pinctl_probe(ctx, buf + off, PAGE, &p), 0);
+		ck_assert_msg(!(p.flags & PINCTL_PAGE_MAYBE_DMA_PINNED),
+			      "page at +%zu still pinned (refcount %u)", off,
+			      p.refcount);
+	}
+}
+
+START_TEST(close_releases_pins)
+{
+	struct pinctl *ctx = pt_open(), *other = pt_open();
+	struct pinctl_stats s0, s;
+	char *buf = anon(8 * PAGE);
+	uint64_t h;
+
+	pt_stats(ctx, &s0);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pinctl_pin(other, buf, 8 * PAGE,
+					    PINCTL_PIN_WRITE, &h), 0);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins + 4);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages + 32);
+	pinctl_close(other);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages);
+	ck_assert_int_eq(pt_vmpin_kb(), 0);
+	assert_unpinned(ctx, buf, 8 * PAGE);
+	pinctl_close(ctx);
+}
+END_TEST
+
+static int pin_and_exit(void *arg)
+{
+	struct pinctl *ctx = NULL;
+	char *buf = anon(16 * PAGE);
+	uint64_t h;
+
+	(void)arg;
+	if (pinctl_open(&ctx, NULL) ||
+	    pinctl_pin(ctx, buf, 16 * PAGE, PINCTL_PIN_WRITE, &h))
+		return 1;
+	return 0;	/* exit with the pin held and the fd open */
+}
+
+START_TEST(exit_releases_pins)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_stats s0, s;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(in_child(pin_and_exit, NULL), 0);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.total_pins, s0.total_pins + 1);
+	ck_assert_uint_eq(s.total_unpins, s0.total_unpins + 1);
+	pinctl_close(ctx);
+}
+END_TEST
+
+struct fork_arg {
+	struct pinctl *ctx;
+	uint64_t parent_handle;
+	char *parent_buf;
+};
+
+/* The child shares the open file, so it sees and may use the parent's
+ * handles; its own pins stay in the shared table after it exits. */
+static int child_uses_shared_fd(void *p)
+{
+	struct fork_arg *a = p;
+	struct pinctl_page page;
+	char *mine = anon(2 * PAGE);
+	uint64_t h;
+
+	if (pinctl_query(a->ctx, a->parent_handle, 0, 1, &page) ||
+	    !(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED))
+		return 1;
+	/* the parent's pinned page stayed the parent's: DMA reaches it */
+	if (pinctl_dma_fill(a->ctx, a->parent_handle, 0, PAGE, 77))
+		return 2;
+	if (pinctl_pin(a->ctx, mine, 2 * PAGE, PINCTL_PIN_WRITE, &h) ||
+	    pinctl_dma_fill(a->ctx, h, 0, 2 * PAGE, 78))
+		return 3;
+	if (pinctl_pattern_check(mine, 0, 2 * PAGE, 78, NULL))
+		return 4;
+	return pt_vmpin_kb() == 8 ? 0 : 5;
+}
+
+START_TEST(fork_shares_the_fd)
+{
+	struct fork_arg a = { .ctx = pt_open(), .parent_buf = anon(PAGE) };
+	struct pinctl_stats s0, s;
+
+	pt_stats(a.ctx, &s0);
+	ck_assert_int_eq(pinctl_pin(a.ctx, a.parent_buf, PAGE, PINCTL_PIN_WRITE,
+				    &a.parent_handle), 0);
+	ck_assert_int_eq(in_child(child_uses_shared_fd, &a), 0);
+	/* the child's DMA into the parent's pin is seen by the parent */
+	ck_assert_uint_eq(pinctl_pattern_check(a.parent_buf, 0, PAGE, 77, NULL), 0);
+	pt_stats(a.ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins + 2);
+	pinctl_close(a.ctx);
+	ck_assert_int_eq(pt_vmpin_kb(), 0);
+	a.ctx = pt_open();
+	pt_stats(a.ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	pinctl_close(a.ctx);
+}
+END_TEST
+
+START_TEST(unload_refused_while_open)
+{
+	struct pinctl *ctx = pt_open();
+	int ret;
+
+	ck_assert_int_eq(pinctl_module_loaded(), 1);
+	ret = pinctl_module_unload();
+	ck_assert_msg(ret == -EAGAIN, "unload while open: %d (%s)", ret,
+		      strerror(-ret));
+	ck_assert_int_eq(pinctl_module_loaded(), 1);
+	/* the harness loaded it from the tree, in the repository root */
+	ck_assert_int_eq(pinctl_module_load("driver/pintest.ko"), -EEXIST);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/* As nobody, without CAP_IPC_LOCK: 16 pages may be pinned, not 17. */
+static int memlock_as_nobody(void *p)
+{
+	struct pinctl *ctx = p;
+	struct rlimit lim = { 16 * PAGE, 16 * PAGE };
+	char *buf = anon(32 * PAGE);
+	uint64_t h1, h2;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &lim) || setgid(NOBODY) || setuid(NOBODY))
+		return 10;
+	if (pinctl_pin(ctx, buf, 12 * PAGE, PINCTL_PIN_WRITE, &h1))
+		return 1;
+	if (pt_vmpin_kb() != 48)
+		return 2;
+	if (pinctl_pin(ctx, buf, 5 * PAGE, 0, &h2) != -ENOMEM)
+		return 3;
+	if (pt_vmpin_kb() != 48)
+		return 4;	/* a refused pin is not charged */
+	if (pinctl_pin(ctx, buf + 12 * PAGE, 4 * PAGE, 0, &h2))
+		return 5;	/* exactly at the limit is fine */
+	if (pinctl_unpin(ctx, h1, 0) || pinctl_unpin(ctx, h2, 0))
+		return 6;
+	return pt_vmpin_kb() == 0 ? 0 : 7;
+}
+
+START_TEST(memlock_limit_without_cap_ipc_lock)
+{
+	struct pinctl *ctx = pt_open();
+
+	ck_assert_int_eq(in_child(memlock_as_nobody, ctx), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+START_TEST(cap_ipc_lock_bypasses_memlock)
+{
+	struct pinctl *ctx = pt_open();
+	struct rlimit lim = { PAGE, PAGE };
+	char *buf = anon(8 * PAGE);
+	uint64_t h;
+
+	ck_assert_int_eq(setrlimit(RLIMIT_MEMLOCK, &lim), 0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, 8 * PAGE, 0, &h), 0);
+	ck_assert_int_eq(pt_vmpin_kb(), 32);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+static int pfn_as_nobody(void *p)
+{
+	struct pinctl *ctx = p;
+	struct pinctl_page page;
+	char *buf = anon(PAGE);
+	uint64_t h;
+
+	if (setgid(NOBODY) || setuid(NOBODY))
+		return 10;
+	if (pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h) ||
+	    pinctl_query(ctx, h, 0, 1, &page))
+		return 1;
+	if (page.pfn != 0 || !(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED))
+		return 2;
+	if (pinctl_probe(ctx, buf, PAGE, &page) || page.pfn != 0)
+		return 3;
+	return 0;
+}
+
+START_TEST(pfn_only_for_cap_sys_admin)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page page;
+	char *buf = anon(PAGE);
+	uint64_t h;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 0, 1, &page), 0);
+	ck_assert_uint_ne(page.pfn, 0);
+	ck_assert_int_eq(in_child(pfn_as_nobody, ctx), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/* munmap does not free pinned memory: the device still reaches it. */
+START_TEST(munmap_while_pinned)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page page;
+	char *buf = anon(4 * PAGE);
+	uint64_t h;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, 4 * PAGE, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(munmap(buf, 4 * PAGE), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 2, 1, &page), 0);
+	ck_assert_int_eq(page.mapcount, 0);
+	ck_assert(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED);
+	ck_assert_int_eq(pinctl_dma_fill(ctx, h, 0, 4 * PAGE, 5), 0);
+	ck_assert_int_eq(pinctl_dma_verify(ctx, h, 0, 4 * PAGE, 5), 0);
+	ck_assert_int_eq(pinctl_probe(ctx, buf, PAGE, &page), 0);
+	ck_assert(!(page.flags & PINCTL_PAGE_PRESENT));
+	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+Suite *suite_lifetime(struct pt_run *run)
+{
+	const char *nodev = pt_device_missing();
+	const char *noroot = getuid() ? "needs root (setuid to nobody, drop_caches)" : NULL;
+	Suite *s = suite_create("lifetime");
+	TCase *tc;
+
+	run->suite = "lifetime";
+	tc = tcase_create("lifetime");
+
+	tcase_set_timeout(tc, 120);
+	PT_ADD(run, tc, close_releases_pins, nodev);
+	PT_ADD(run, tc, exit_releases_pins, nodev);
+	PT_ADD(run, tc, fork_shares_the_fd, nodev);
+	PT_ADD(run, tc, unload_refused_while_open, nodev);
+	PT_ADD(run, tc, munmap_while_pinned, nodev);
+	PT_ADD(run, tc, memlock_limit_without_cap_ipc_lock, nodev ?: noroot);
+	PT_ADD(run, tc, cap_ipc_lock_bypasses_memlock, nodev ?: noroot);
+	PT_ADD(run, tc, pfn_only_for_cap_sys_admin, nodev ?: noroot);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Success paths on every kind of memory and with every pin method: pin,
+ * QUERY, DMA both ways, unpin dirty, PROBE, counters and pinned_vm back to
+ * where they were, and for files the device's data durable in the file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "pt.h"
+
+#define KV(a, b) (((a) << 16) + ((b) << 8))
+
+static const unsigned int methods[] = {
+	PINCTL_PIN_FAST, PINCTL_PIN_LOCKED, PINCTL_PIN_UNLOCKED,
+};
+
+static const char *method_name(unsigned int flags)
+{
+	return flags & PINCTL_PIN_LOCKED ? "locked" :
+	       flags & PINCTL_PIN_UNLOCKED ? "unlocked" : "fast";
+}
+
+/* What QUERY must say about a page of @kind that we hold pinned. */
+static void check_pinned_page(const struct test_mem *m,
+			      const struct pinctl_page *p, size_t i)
+{
+	uint32_t f = p->flags;
+
+	ck_assert_msg(f & PINCTL_PAGE_PRESENT, "page %zu not present", i);
+	ck_assert_msg(f & PINCTL_PAGE_MAYBE_DMA_PINNED,
+		      "%s page %zu not maybe_dma_pinned", mem_name(m->kind), i);
+	ck_assert_int_ge(p->mapcount, 1);
+	switch (m->kind) {
+	case MEM_ANON:
+	case MEM_THP:
+	case MEM_HUGETLB:
+		ck_assert_msg(f & PINCTL_PAGE_ANON, "page %zu: flags %#x", i, f);
+		/* a pinned anonymous page is exclusive to this mm (5.19+) */
+		ck_assert_msg(f & PINCTL_PAGE_ANON_EXCLUSIVE, "page %zu: %#x", i, f);
+		break;
+	case MEM_MEMFD:
+	case MEM_TMPFS:
+		ck_assert_msg((f & (PINCTL_PAGE_FILE | PINCTL_PAGE_SHMEM)) ==
+			      (PINCTL_PAGE_FILE | PINCTL_PAGE_SHMEM),
+			      "page %zu: flags %#x", i, f);
+		break;
+	default:
+		ck_assert_msg(f & PINCTL_PAGE_FILE, "page %zu: flags %#x", i, f);
+		ck_assert_msg(!(f & PINCTL_PAGE_SHMEM), "page %zu: %#x", i, f);
+		break;
+	}
+	if (m->kind == MEM_THP || m->kind == MEM_HUGETLB) {
+		ck_assert_msg(f & PINCTL_PAGE_LARGE, "page %zu: %#x", i, f);
+		ck_assert_uint_eq(p->order, 9);
+		/* exact: one pin per subpage of the whole 2 MiB folio */
+		ck_assert_msg(f & PINCTL_PAGE_PINCOUNT_EXACT, "flags %#x", f);
+		ck_assert_uint_eq(p->pincount, 512);
+		ck_assert_uint_eq(!!(f & PINCTL_PAGE_HUGETLB),
+				  m->kind == MEM_HUGETLB);
+	} else if (!(f & PINCTL_PAGE_LARGE)) {
+		/* GUP_PIN_COUNTING_BIAS on top of the mapping's reference */
+		ck_assert_uint_ge(p->refcount, 1025);
+		ck_assert_uint_ge(p->pincount, 1);
+	}
+}
+
+/* After release: large folios are exact; small ones drop below the bias. */
+static void check_released(struct pinctl *ctx, const struct test_mem *m)
+{
+	size_t n = m->len / PAGE;
+	struct pinctl_page *pages = calloc(n, sizeof(*pages));
+
+	ck_assert_int_eq(pinctl_probe(ctx, m->addr, m->len, pages), 0);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(pages[i].flags & PINCTL_PAGE_PRESENT,
+			      "page %zu vanished", i);
+		ck_assert_msg(!(pages[i].flags & PINCTL_PAGE_MAYBE_DMA_PINNED),
+			      "%s page %zu still pinned: refcount %u pincount %u",
+			      mem_name(m->kind), i, pages[i].refcount,
+			      pages[i].pincount);
+	}
+	free(pages);
+}
+
+/*
+ * The device's data must reach the file and survive a cache drop.  The
+ * mapping goes first: drop_caches keeps mapped pages, and reading those
+ * back would prove nothing.
+ */
+static void check_file_holds(const struct test_mem *m, uint64_t seed)
+{
+	char *buf = malloc(m->len);
+	uint64_t first;
+
+	ck_assert_int_eq(fsync(m->fd), 0);
+	ck_assert_int_eq(munmap(m->addr, m->len), 0);
+	pt_drop_caches();
+	ck_assert_int_eq(pread(m->fd, buf, m->len, 0), (ssize_t)m->len);
+	ck_assert_msg(pinctl_pattern_check(buf, 0, m->len, seed, &first) == 0,
+		      "%s file lost DMA data at offset %llu", mem_name(m->kind),
+		      (unsigned long long)first);
+	free(buf);
+}
+
+static int longterm_refused(struct pinctl *ctx, enum mem_kind kind)
+{
+	struct pinctl_info info;
+
+	/* 6.5 (8ac268436e6d): no writable FOLL_LONGTERM pins of file
+	 * mappings that need dirty tracking; 6.1 still allows them (K1). */
+	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
+	return info.kernel_version >= KV(6, 5) &&
+	       (kind == MEM_EXT4 || kind == MEM_XFS);
+}
+
+static void roundtrip(enum mem_kind kind, unsigned int flags)
+{
+	size_t len = 2 * mem_unit(kind), n = len / PAGE;
+	struct pinctl_stats before, during, after;
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page *pages = calloc(n, sizeof(*pages));
+	char msg[] = "written by the device";
+	char back[sizeof(msg)];
+	uint64_t handle, bad, first;
+	long vmpin0 = pt_vmpin_kb();
+	struct test_mem m;
+	int ret;
+
+	mem_create(&m, kind, len);
+	pinctl_pattern_fill(m.addr, 0, len, 1);
+	pt_stats(ctx, &before);
+
+	ret = pinctl_pin(ctx, m.addr, len, flags, &handle);
+	if ((flags & PINCTL_PIN_LONGTERM) && longterm_refused(ctx, kind)) {
+		ck_assert_msg(ret == -EFAULT, "6.5+ longterm %s pin: %d",
+			      mem_name(kind), ret);
+		goto out;
+	}
+	ck_assert_msg(ret == 0, "pin %s (%s): %s", mem_name(kind),
+		      method_name(flags), strerror(-ret));
+	pt_stats(ctx, &during);
+	ck_assert_uint_eq(during.live_pins, before.live_pins + 1);
+	ck_assert_uint_eq(during.live_pages, before.live_pages + n);
+	ck_assert_int_eq(pt_vmpin_kb(), vmpin0 + (long)(len / 1024));
+
+	ck_assert_int_eq(pinctl_query(ctx, handle, 0, n, pages), 0);
+	for (size_t i = 0; i < n; i++)
+		check_pinned_page(&m, &pages[i], i);
+
+	/* the device reads what the CPU wrote ... */
+	ck_assert_int_eq(pinctl_dma_verify(ctx, handle, 0, len, 1), 0);
+	/* ... and the CPU sees what the device wrote */
+	ck_assert_int_eq(pinctl_dma_fill(ctx, handle, 0, len, 2), 0);
+	bad = pinctl_pattern_check(m.addr, 0, len, 2, &first);
+	ck_assert_msg(bad == 0, "%llu bytes differ from offset %llu",
+		      (unsigned long long)bad, (unsigned long long)first);
+	ck_assert_int_eq(pinctl_dma_write(ctx, handle, PAGE - 5, msg,
+					  sizeof(msg)), 0);
+	ck_assert_mem_eq(m.addr + PAGE - 5, msg, sizeof(msg));
+	ck_assert_int_eq(pinctl_dma_read(ctx, handle, PAGE - 5, back,
+					 sizeof(back)), 0);
+	ck_assert_mem_eq(back, msg, sizeof(msg));
+	/*
+	 * Clean the pages, then let only the device write: the data can
+	 * reach the file only through the dirtying unpin.
+	 */
+	if (mem_is_file(kind))
+		ck_assert_int_eq(fsync(m.fd), 0);
+	ck_assert_int_eq(pinctl_dma_fill(ctx, handle, 0, len, 3), 0);
+
+	ck_assert_int_eq(pinctl_unpin(ctx, handle, PINCTL_UNPIN_DIRTY), 0);
+	pt_stats(ctx, &after);
+	ck_assert_uint_eq(after.live_pins, before.live_pins);
+	ck_assert_uint_eq(after.live_pages, before.live_pages);
+	ck_assert_uint_eq(after.total_unpins, before.total_unpins + 1);
+	ck_assert_uint_ge(after.dma_bytes, before.dma_bytes + 3 * len);
+	ck_assert_int_eq(pt_vmpin_kb(), vmpin0);
+	check_released(ctx, &m);
+	if (mem_is_file(kind))
+		check_file_holds(&m, 3);
+out:
+	mem_destroy(&m);
+	free(pages);
+	pinctl_close(ctx);
+}
+
+START_TEST(pin_query_dma_unpin)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		roundtrip(_i, methods[i] | PINCTL_PIN_WRITE);
+}
+END_TEST
+
+START_TEST(longterm_pin)
+{
+	roundtrip(_i, PINCTL_PIN_FAST | PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM);
+	roundtrip(_i, PINCTL_PIN_LOCKED | PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM);
+}
+END_TEST
+
+/* A read-only pin may be read by the device, never written. */
+START_TEST(read_only_pin)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page page;
+	struct test_mem m;
+	uint64_t handle;
+	char c;
+
+	mem_create(&m, _i, mem_unit(_i));
+	pinctl_pattern_fill(m.addr, 0, m.len, 9);
+	ck_assert_int_eq(pinctl_pin(ctx, m.addr, m.len, 0, &handle), 0);
+	ck_assert_int_eq(pinctl_query(ctx, handle, 0, 1, &page), 0);
+	ck_assert(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED);
+	ck_assert_int_eq(pinctl_dma_verify(ctx, handle, 0, m.len, 9), 0);
+	ck_assert_int_eq(pinctl_dma_fill(ctx, handle, 0, m.len, 1), -EPERM);
+	ck_assert_int_eq(pinctl_dma_write(ctx, handle, 0, "x", 1), -EPERM);
+	ck_assert_int_eq(pinctl_dma_read(ctx, handle, 0, &c, 1), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, handle, 0), 0);
+	ck_assert_int_eq(pinctl_pattern_check(m.addr, 0, m.len, 9, NULL), 0);
+	mem_destroy(&m);
+	pinctl_close(ctx);
+}
+END_TEST
+
+START_TEST(info_reports_this_kernel)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info info;
+	struct utsname u;
+	unsigned int a, b;
+
+	ck_assert_int_eq(uname(&u), 0);
+	ck_assert_int_eq(sscanf(u.release, "%u.%u", &a, &b), 2);
+	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
+	ck_assert_uint_eq(info.abi_version, 1);
+	ck_assert_uint_eq(info.page_size, (unsigned int)getpagesize());
+	ck_assert_uint_eq(info.methods, PINCTL_PIN_FAST | PINCTL_PIN_LOCKED |
+			  PINCTL_PIN_UNLOCKED);
+	ck_assert_uint_eq(info.kernel_version >> 8, (a << 8) + b);
+	ck_assert_uint_gt(info.max_pin_pages, 0);
+	ck_assert_uint_gt(info.max_handles, 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/* QUERY of part of a pin, and many pins of one range at once. */
+START_TEST(partial_query_and_stacked_pins)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page page;
+	struct test_mem m;
+	uint64_t h[3];
+
+	mem_create(&m, MEM_ANON, 4 * PAGE);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(pinctl_pin(ctx, m.addr, m.len,
+					    PINCTL_PIN_WRITE, &h[i]), 0);
+	ck_assert_uint_ne(h[0], h[1]);
+	ck_assert_int_eq(pinctl_query(ctx, h[1], 3, 1, &page), 0);
+	ck_assert_uint_ge(page.refcount, 3 * 1024 + 1);
+	ck_assert_uint_eq(page.pincount, 3);
+	ck_assert_int_eq(pinctl_unpin(ctx, h[0], 0), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h[2], 3, 1, &page), 0);
+	ck_assert_uint_eq(page.pincount, 2);
+	ck_assert_int_eq(pinctl_unpin(ctx, h[1], 0), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h[2], 0), 0);
+	ck_assert_int_eq(pinctl_probe(ctx, m.addr + 3 * PAGE, PAGE, &page), 0);
+	ck_assert_uint_lt(page.refcount, 1024);
+	mem_destroy(&m);
+	pinctl_close(ctx);
+}
+END_TEST
+
+Suite *suite_pin(struct pt_run *run)
+{
+	const char *nodev = pt_device_missing();
+	Suite *s = suite_create("pin");
+	TCase *tc;
+
+	run->suite = "pin";
+	tc = tcase_create("memory");
+
+	tcase_set_timeout(tc, 300);
+	PT_ADD(run, tc, info_reports_this_kernel, nodev);
+	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
+	for (int k = 0; k < MEM_KINDS; k++) {
+		const char *skip = nodev ? nodev : mem_unavailable(k);
+
+		pt_add(run, tc, pin_query_dma_unpin, k, k + 1, mem_name(k), skip);
+		pt_add(run, tc, longterm_pin, k, k + 1, mem_name(k), skip);
+		pt_add(run, tc, read_only_pin, k, k + 1, mem_name(k), skip);
+	}
+	suite_add_tcase(s, tc);
+	return s;
+}

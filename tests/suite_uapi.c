@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ABI itself, checked without the module: struct sizes and offsets
+ * never change, and the FILL/VERIFY pattern is splitmix64.
+ */
+#include <stddef.h>
+#include <linux/pintest.h>
+
+#include "pt.h"
+
+START_TEST(struct_layout)
+{
+	ck_assert_uint_eq(sizeof(struct pintest_info), 40);
+	ck_assert_uint_eq(sizeof(struct pintest_pin), 40);
+	ck_assert_uint_eq(offsetof(struct pintest_pin, out_npages), 32);
+	ck_assert_uint_eq(offsetof(struct pintest_pin, addr), 8);
+	ck_assert_uint_eq(offsetof(struct pintest_pin, out_handle), 24);
+	ck_assert_uint_eq(sizeof(struct pintest_page), 32);
+	ck_assert_uint_eq(sizeof(struct pintest_query), 40);
+	ck_assert_uint_eq(offsetof(struct pintest_query, pages), 32);
+	ck_assert_uint_eq(sizeof(struct pintest_probe), 40);
+	ck_assert_uint_eq(sizeof(struct pintest_unpin), 16);
+	ck_assert_uint_eq(sizeof(struct pintest_dma), 64);
+	ck_assert_uint_eq(offsetof(struct pintest_dma, seed), 40);
+	ck_assert_uint_eq(sizeof(struct pintest_stats), 64);
+	ck_assert_uint_eq(sizeof(struct pinctl_page), sizeof(struct pintest_page));
+}
+END_TEST
+
+START_TEST(pattern_is_splitmix64)
+{
+	/* the first two outputs of splitmix64 seeded with 0 */
+	ck_assert_uint_eq(pintest_pattern(0, 0), 0xe220a8397b1dcdafULL);
+	ck_assert_uint_eq(pintest_pattern(0, 1), 0x6e789e6aa1b965f4ULL);
+}
+END_TEST
+
+START_TEST(pattern_fill_and_check_agree)
+{
+	unsigned char buf[100];
+	uint64_t first;
+
+	pinctl_pattern_fill(buf, 13, sizeof(buf), 7);
+	ck_assert_uint_eq(buf[0], (pintest_pattern(7, 1) >> 40) & 0xff);
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 13, sizeof(buf), 7, &first), 0);
+	ck_assert_uint_eq(first, UINT64_MAX);
+	buf[50] ^= 1;
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 13, sizeof(buf), 7, &first), 1);
+	ck_assert_uint_eq(first, 63);
+	ck_assert_uint_ne(pinctl_pattern_check(buf, 13, sizeof(buf), 8, NULL), 0);
+}
+END_TEST
+
+Suite *suite_uapi(struct pt_run *run)
+{
+	Suite *s = suite_create("uapi");
+	TCase *tc;
+
+	run->suite = "uapi";
+	tc = tcase_create("abi");
+
+	PT_ADD(run, tc, struct_layout, NULL);
+	PT_ADD(run, tc, pattern_is_splitmix64, NULL);
+	PT_ADD(run, tc, pattern_fill_and_check_agree, NULL);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -7,6 +7,7 @@
 #   make run        boot the VM, pin/query/DMA/release real memory, show stats
 #   make check      build everything and run every test suite in the VM
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
+#   make lint       module W=1, sparse and checkpatch --strict clean
 #   make clean      works without kernel headers
 #
 # KERNEL picks the Debian kernel series the VM boots (6.1 by default).
@@ -40,10 +41,13 @@ run: all tests
 check: all tests
 	scripts/vm-check $(VM_ARGS) -- tests/pintest-tests
 
+lint: deps
+	scripts/lint-driver $(KDIR)
+
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C libpinctl clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check clean
+.PHONY: all deps modules lib tools tests run check lint clean

@@ -10,6 +10,9 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 
+/* What INFO reports as the kernel the module was built for. */
+#define PINTEST_BUILT_FOR	LINUX_VERSION_CODE
+
 static inline long pintest_pin_user_pages(unsigned long start,
 					  unsigned long nr_pages,
 					  unsigned int gup_flags,

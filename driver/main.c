@@ -16,8 +16,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 
+#include "compat.h"
 #include "pintest.h"
 
 #define PINTEST_VERSION "0.1.0"
@@ -59,7 +59,7 @@ static int ioctl_info(struct pintest_ucmd *ucmd)
 	cmd->out_methods = PINTEST_PIN_METHODS;
 	cmd->out_max_pin_pages = READ_ONCE(pintest_max_pin_pages);
 	cmd->out_max_handles = READ_ONCE(pintest_max_handles);
-	cmd->out_kernel_version = LINUX_VERSION_CODE;
+	cmd->out_kernel_version = PINTEST_BUILT_FOR;
 	cmd->out_page_entry_size = sizeof(struct pintest_page);
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
@@ -145,7 +145,7 @@ struct pintest_ioctl_op {
 
 /* @_last is the last field of the struct's first version. */
 #define IOCTL_OP(_cmd, _fn, _struct, _last)				\
-	[_cmd - PINTEST_CMD_INFO] = {					\
+	[(_cmd) - PINTEST_CMD_INFO] = {					\
 		.size = sizeof(_struct),				\
 		.min_size = offsetofend(_struct, _last),		\
 		.execute = _fn,						\
@@ -233,31 +233,33 @@ static const struct file_operations pintest_fops = {
 	.llseek = noop_llseek,
 };
 
-#define PINTEST_COUNTER_ATTR(_name)					\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&pintest_counters._name));	\
-}									\
-static DEVICE_ATTR_RO(_name)
+static ssize_t counter_show(struct device *dev,
+			    struct device_attribute *attr, char *buf)
+{
+	struct dev_ext_attribute *ea =
+		container_of(attr, struct dev_ext_attribute, attr);
 
-PINTEST_COUNTER_ATTR(live_pins);
-PINTEST_COUNTER_ATTR(live_pages);
-PINTEST_COUNTER_ATTR(total_pins);
-PINTEST_COUNTER_ATTR(total_pages);
-PINTEST_COUNTER_ATTR(total_unpins);
-PINTEST_COUNTER_ATTR(errors);
-PINTEST_COUNTER_ATTR(dma_bytes);
+	return sysfs_emit(buf, "%lld\n", atomic64_read(ea->var));
+}
+
+static struct dev_ext_attribute pintest_counter_attrs[] = {
+	{ __ATTR(live_pins, 0444, counter_show, NULL), &pintest_counters.live_pins },
+	{ __ATTR(live_pages, 0444, counter_show, NULL), &pintest_counters.live_pages },
+	{ __ATTR(total_pins, 0444, counter_show, NULL), &pintest_counters.total_pins },
+	{ __ATTR(total_pages, 0444, counter_show, NULL), &pintest_counters.total_pages },
+	{ __ATTR(total_unpins, 0444, counter_show, NULL), &pintest_counters.total_unpins },
+	{ __ATTR(errors, 0444, counter_show, NULL), &pintest_counters.errors },
+	{ __ATTR(dma_bytes, 0444, counter_show, NULL), &pintest_counters.dma_bytes },
+};
 
 static struct attribute *pintest_stats_attrs[] = {
-	&dev_attr_live_pins.attr,
-	&dev_attr_live_pages.attr,
-	&dev_attr_total_pins.attr,
-	&dev_attr_total_pages.attr,
-	&dev_attr_total_unpins.attr,
-	&dev_attr_errors.attr,
-	&dev_attr_dma_bytes.attr,
+	&pintest_counter_attrs[0].attr.attr,
+	&pintest_counter_attrs[1].attr.attr,
+	&pintest_counter_attrs[2].attr.attr,
+	&pintest_counter_attrs[3].attr.attr,
+	&pintest_counter_attrs[4].attr.attr,
+	&pintest_counter_attrs[5].attr.attr,
+	&pintest_counter_attrs[6].attr.attr,
 	NULL,
 };
 

@@ -113,6 +113,7 @@ struct pintest_info {
 	__u32 out_page_entry_size;
 	__u32 __reserved;
 };
+
 #define PINTEST_IOC_INFO _IO(PINTEST_TYPE, PINTEST_CMD_INFO)
 
 /**
@@ -140,6 +141,7 @@ struct pintest_pin {
 	__u32 __reserved;
 	__aligned_u64 out_npages;
 };
+
 #define PINTEST_IOC_PIN _IO(PINTEST_TYPE, PINTEST_CMD_PIN)
 
 /**
@@ -223,6 +225,7 @@ struct pintest_query {
 	__aligned_u64 count;
 	__aligned_u64 pages;
 };
+
 #define PINTEST_IOC_QUERY _IO(PINTEST_TYPE, PINTEST_CMD_QUERY)
 
 /**
@@ -249,6 +252,7 @@ struct pintest_probe {
 	__aligned_u64 length;
 	__aligned_u64 pages;
 };
+
 #define PINTEST_IOC_PROBE _IO(PINTEST_TYPE, PINTEST_CMD_PROBE)
 
 /**
@@ -276,6 +280,7 @@ struct pintest_unpin {
 	__u32 handle;
 	__u32 __reserved;
 };
+
 #define PINTEST_IOC_UNPIN _IO(PINTEST_TYPE, PINTEST_CMD_UNPIN)
 
 /**
@@ -323,6 +328,7 @@ struct pintest_dma {
 	__aligned_u64 out_mismatches;
 	__aligned_u64 out_first_mismatch;
 };
+
 #define PINTEST_IOC_DMA _IO(PINTEST_TYPE, PINTEST_CMD_DMA)
 
 /**
@@ -350,6 +356,7 @@ struct pintest_stats {
 	__aligned_u64 errors;
 	__aligned_u64 dma_bytes;
 };
+
 #define PINTEST_IOC_STATS _IO(PINTEST_TYPE, PINTEST_CMD_STATS)
 
 /**

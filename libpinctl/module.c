@@ -80,7 +80,8 @@ PINCTL_EXPORT int pinctl_module_load(const char *ko_path)
 	return ret;
 }
 
-PINCTL_EXPORT int pinctl_module_unload(void)
+/* Runs @op on the pintest module as the running kernel knows it. */
+static int with_module(int (*op)(struct kmod_module *mod))
 {
 	struct kmod_ctx *kctx;
 	struct kmod_module *mod;
@@ -90,30 +91,34 @@ PINCTL_EXPORT int pinctl_module_unload(void)
 		return ret;
 	ret = kmod_module_new_from_name(kctx, PINTEST_MODULE, &mod);
 	if (!ret) {
-		ret = kmod_module_remove_module(mod, 0);
+		ret = op(mod);
 		kmod_module_unref(mod);
 	}
 	kmod_unref(kctx);
 	return ret;
 }
 
+/* libkmod removes with O_NONBLOCK: -EAGAIN while /dev/pintest is open. */
+static int remove_module(struct kmod_module *mod)
+{
+	return kmod_module_remove_module(mod, 0);
+}
+
+static int module_is_live(struct kmod_module *mod)
+{
+	int state = kmod_module_get_initstate(mod);
+
+	if (state == -ENOENT)
+		return 0;
+	return state < 0 ? state : state == KMOD_MODULE_LIVE;
+}
+
+PINCTL_EXPORT int pinctl_module_unload(void)
+{
+	return with_module(remove_module);
+}
+
 PINCTL_EXPORT int pinctl_module_loaded(void)
 {
-	struct kmod_ctx *kctx;
-	struct kmod_module *mod;
-	int ret = kmod_open(&kctx);
-
-	if (ret)
-		return ret;
-	ret = kmod_module_new_from_name(kctx, PINTEST_MODULE, &mod);
-	if (!ret) {
-		ret = kmod_module_get_initstate(mod);
-		kmod_module_unref(mod);
-		if (ret == -ENOENT)
-			ret = 0;
-		else if (ret >= 0)
-			ret = ret == KMOD_MODULE_LIVE;
-	}
-	kmod_unref(kctx);
-	return ret;
+	return with_module(module_is_live);
 }

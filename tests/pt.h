@@ -24,6 +24,7 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 #define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
 
 const char *pt_device_missing(void);
+Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc);
 
 Suite *suite_uapi(struct pt_run *run);
 Suite *suite_pin(struct pt_run *run);

@@ -25,6 +25,18 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 	run->skipped += end - start;
 }
 
+/* A suite of one test case, @timeout seconds per test (TCG is slow). */
+Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc)
+{
+	Suite *s = suite_create(name);
+
+	run->suite = name;
+	*tc = tcase_create(name);
+	tcase_set_timeout(*tc, timeout);
+	suite_add_tcase(s, *tc);
+	return s;
+}
+
 const char *pt_device_missing(void)
 {
 	return access("/dev/pintest", F_OK) ?

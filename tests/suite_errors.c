@@ -391,16 +391,11 @@ END_TEST
 Suite *suite_errors(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
-	Suite *s = suite_create("errors");
 	TCase *tc;
+	Suite *s = pt_suite(run, "errors", 60, &tc);
 
-	run->suite = "errors";
-	tc = tcase_create("table");
-
-	tcase_set_timeout(tc, 60);
 	pt_add(run, tc, bad_input, 0, NROWS, NULL, nodev);
 	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
 	PT_ADD(run, tc, errors_are_counted, nodev);
-	suite_add_tcase(s, tc);
 	return s;
 }

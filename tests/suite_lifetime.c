@@ -282,13 +282,9 @@ Suite *suite_lifetime(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
 	const char *noroot = getuid() ? "needs root (setuid to nobody, drop_caches)" : NULL;
-	Suite *s = suite_create("lifetime");
 	TCase *tc;
+	Suite *s = pt_suite(run, "lifetime", 120, &tc);
 
-	run->suite = "lifetime";
-	tc = tcase_create("lifetime");
-
-	tcase_set_timeout(tc, 120);
 	PT_ADD(run, tc, close_releases_pins, nodev);
 	PT_ADD(run, tc, exit_releases_pins, nodev);
 	PT_ADD(run, tc, fork_shares_the_fd, nodev);
@@ -297,6 +293,5 @@ Suite *suite_lifetime(struct pt_run *run)
 	PT_ADD(run, tc, memlock_limit_without_cap_ipc_lock, nodev ?: noroot);
 	PT_ADD(run, tc, cap_ipc_lock_bypasses_memlock, nodev ?: noroot);
 	PT_ADD(run, tc, pfn_only_for_cap_sys_admin, nodev ?: noroot);
-	suite_add_tcase(s, tc);
 	return s;
 }

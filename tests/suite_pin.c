@@ -283,13 +283,9 @@ END_TEST
 Suite *suite_pin(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
-	Suite *s = suite_create("pin");
 	TCase *tc;
+	Suite *s = pt_suite(run, "pin", 300, &tc);
 
-	run->suite = "pin";
-	tc = tcase_create("memory");
-
-	tcase_set_timeout(tc, 300);
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
 	for (int k = 0; k < MEM_KINDS; k++) {
@@ -299,6 +295,5 @@ Suite *suite_pin(struct pt_run *run)
 		pt_add(run, tc, longterm_pin, k, k + 1, mem_name(k), skip);
 		pt_add(run, tc, read_only_pin, k, k + 1, mem_name(k), skip);
 	}
-	suite_add_tcase(s, tc);
 	return s;
 }

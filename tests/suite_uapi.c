@@ -53,15 +53,12 @@ END_TEST
 
 Suite *suite_uapi(struct pt_run *run)
 {
-	Suite *s = suite_create("uapi");
 	TCase *tc;
+	Suite *s = pt_suite(run, "uapi", 10, &tc);
 
-	run->suite = "uapi";
-	tc = tcase_create("abi");
 
 	PT_ADD(run, tc, struct_layout, NULL);
 	PT_ADD(run, tc, pattern_is_splitmix64, NULL);
 	PT_ADD(run, tc, pattern_fill_and_check_agree, NULL);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,7 +7,7 @@
 #   make run        boot the VM, pin/query/DMA/release real memory, show stats
 #   make check      build everything and run every test suite in the VM
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
-#   make lint       module W=1, sparse and checkpatch --strict clean
+#   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
 #   make clean      works without kernel headers
 #
 # KERNEL picks the Debian kernel series the VM boots (6.1 by default).

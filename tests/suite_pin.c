@@ -289,7 +289,8 @@ Suite *suite_pin(struct pt_run *run)
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
 	for (int k = 0; k < MEM_KINDS; k++) {
-		const char *skip = nodev ? nodev : mem_unavailable(k);
+		const char *skip = nodev ?: mem_is_file(k) && getuid() ?
+				   "needs root (drop_caches)" : mem_unavailable(k);
 
 		pt_add(run, tc, pin_query_dma_unpin, k, k + 1, mem_name(k), skip);
 		pt_add(run, tc, longterm_pin, k, k + 1, mem_name(k), skip);

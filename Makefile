@@ -39,6 +39,7 @@ run: all tests
 	tools/pintest-vm $(VM_ARGS) -- tests/run-demo
 
 check: all tests
+	tests/harness-selftest $(VM_ARGS)
 	scripts/vm-check $(VM_ARGS) -- tests/pintest-tests
 
 lint: deps

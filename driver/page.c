@@ -12,6 +12,20 @@
 #include "pintest.h"
 
 /*
+ * hugetlb and PMD-mapped THP keep PG_anon_exclusive on the head page;
+ * splitting the PMD copies it to every subpage.  folio_entire_mapcount()
+ * is only defined for large folios (VM_BUG_ON under DEBUG_VM).
+ */
+static struct page *anon_exclusive_page(struct folio *folio,
+					struct page *page)
+{
+	if (folio_test_large(folio) &&
+	    (folio_test_hugetlb(folio) || folio_entire_mapcount(folio) > 0))
+		return &folio->page;
+	return page;
+}
+
+/*
  * Describes @page; @extra_refs are references the caller holds only to
  * look at it (PROBE's), not counted in the answer.  The folio cannot be
  * freed under us, but mapping and flags may change while we read them.
@@ -43,13 +57,7 @@ static void describe_page(struct page *page, int extra_refs,
 		flags |= PINTEST_PAGE_ZERO;
 	} else if (folio_test_anon(folio)) {
 		flags |= PINTEST_PAGE_ANON;
-		/*
-		 * hugetlb and PMD-mapped THP keep the bit on the head page;
-		 * splitting the PMD copies it to every subpage.
-		 */
-		if (PageAnonExclusive(folio_test_hugetlb(folio) ||
-				      folio_entire_mapcount(folio) > 0 ?
-				      &folio->page : page))
+		if (PageAnonExclusive(anon_exclusive_page(folio, page)))
 			flags |= PINTEST_PAGE_ANON_EXCLUSIVE;
 	} else if (READ_ONCE(folio->mapping)) {
 		flags |= PINTEST_PAGE_FILE;

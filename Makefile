@@ -6,6 +6,7 @@
 #                   library and the tools
 #   make run        boot the VM, pin/query/DMA/release real memory, show stats
 #   make check      build everything and run every test suite in the VM
+#   make soak       the stress suite only, SECONDS (default 600) per scenario
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
 #   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
 #   make clean      works without kernel headers
@@ -35,12 +36,18 @@ tools: lib
 tests: lib
 	$(MAKE) -C tests
 
+SECONDS ?= 600
+
 run: all tests
 	tools/pintest-vm $(VM_ARGS) -- tests/run-demo
 
 check: all tests
 	tests/harness-selftest $(VM_ARGS)
-	scripts/vm-check $(VM_ARGS) -- tests/pintest-tests
+	scripts/vm-check $(VM_ARGS) -- tests/run-suites
+
+soak: all tests
+	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
+		env CK_RUN_SUITE=stress PINTEST_STRESS_SECONDS=$(SECONDS) tests/run-suites
 
 lint: deps
 	scripts/lint-driver $(KDIR)
@@ -51,4 +58,4 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check lint clean
+.PHONY: all deps modules lib tools tests run check soak lint clean

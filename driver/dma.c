@@ -108,11 +108,59 @@ static int check_dma_args(const struct pintest_dma *cmd)
 	return 0;
 }
 
+/* ERANGE unless [@offset, @offset + @length) lies inside the pin. */
+int pintest_check_span(const struct pinned_range *range, u64 offset,
+		       u64 length)
+{
+	u64 size = (u64)range->npages << PAGE_SHIFT;
+
+	if (offset >= size || length > size - offset)
+		return -ERANGE;
+	return 0;
+}
+
+/* Walks the command's span of @range page by page. */
+static int dma_walk(struct pinned_range *range, struct dma_cursor *cur)
+{
+	struct pintest_dma *cmd = cur->cmd;
+	u64 done = 0;
+	int ret = 0;
+
+	while (done < cmd->length) {
+		u64 pos = cmd->offset + done;
+		size_t in_page = offset_in_page(pos);
+		size_t n = min_t(u64, PAGE_SIZE - in_page, cmd->length - done);
+
+		ret = dma_page(range->pages[pos >> PAGE_SHIFT], in_page, pos,
+			       n, done, cur);
+		if (ret)
+			break;
+		done += n;
+		cond_resched();
+	}
+	atomic64_add(done, &pintest_counters.dma_bytes);
+	return ret;
+}
+
+/* One pass of the in-flight writer; the caller checked the span. */
+void pintest_fill_range(struct pinned_range *range, u64 offset, u64 length,
+			u64 seed)
+{
+	struct pintest_dma cmd = {
+		.op = PINTEST_DMA_FILL,
+		.offset = offset,
+		.length = length,
+		.seed = seed,
+	};
+	struct dma_cursor cur = { .cmd = &cmd };
+
+	dma_walk(range, &cur);
+}
+
 int pintest_dma(struct pintest_file *pf, struct pintest_dma *cmd)
 {
 	struct dma_cursor cur = { .cmd = cmd, .first_mismatch = ~0ULL };
 	struct pinned_range *range;
-	u64 done = 0;
 	int ret;
 
 	ret = check_dma_args(cmd);
@@ -121,30 +169,16 @@ int pintest_dma(struct pintest_file *pf, struct pintest_dma *cmd)
 	range = pintest_range_get(pf, cmd->handle);
 	if (!range)
 		return -ENOENT;
-	if (cmd->offset >= (u64)range->npages << PAGE_SHIFT ||
-	    cmd->length > ((u64)range->npages << PAGE_SHIFT) - cmd->offset) {
-		ret = -ERANGE;
+	ret = pintest_check_span(range, cmd->offset, cmd->length);
+	if (ret)
 		goto out_put;
-	}
 	if ((cmd->op == PINTEST_DMA_WRITE || cmd->op == PINTEST_DMA_FILL) &&
 	    !range->writable) {
 		ret = -EPERM;
 		goto out_put;
 	}
 
-	while (done < cmd->length) {
-		u64 pos = cmd->offset + done;
-		size_t in_page = offset_in_page(pos);
-		size_t n = min_t(u64, PAGE_SIZE - in_page, cmd->length - done);
-
-		ret = dma_page(range->pages[pos >> PAGE_SHIFT], in_page, pos,
-			       n, done, &cur);
-		if (ret)
-			break;
-		done += n;
-		cond_resched();
-	}
-	atomic64_add(done, &pintest_counters.dma_bytes);
+	ret = dma_walk(range, &cur);
 	cmd->out_mismatches = cur.mismatches;
 	cmd->out_first_mismatch = cur.first_mismatch;
 out_put:

@@ -127,6 +127,22 @@ static int ioctl_stats(struct pintest_ucmd *ucmd)
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+static int ioctl_dma_start(struct pintest_ucmd *ucmd)
+{
+	return pintest_writer_start(ucmd->pf, ucmd->cmd);
+}
+
+static int ioctl_dma_stop(struct pintest_ucmd *ucmd)
+{
+	struct pintest_dma_stop *cmd = ucmd->cmd;
+	int ret;
+
+	ret = pintest_writer_stop(ucmd->pf, cmd);
+	if (ret)
+		return ret;
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 union pintest_ucmd_buffer {
 	struct pintest_info info;
 	struct pintest_pin pin;
@@ -135,6 +151,8 @@ union pintest_ucmd_buffer {
 	struct pintest_unpin unpin;
 	struct pintest_dma dma;
 	struct pintest_stats stats;
+	struct pintest_dma_start dma_start;
+	struct pintest_dma_stop dma_stop;
 };
 
 struct pintest_ioctl_op {
@@ -159,6 +177,8 @@ static const struct pintest_ioctl_op pintest_ops[] = {
 	IOCTL_OP(PINTEST_CMD_UNPIN, ioctl_unpin, struct pintest_unpin, __reserved),
 	IOCTL_OP(PINTEST_CMD_DMA, ioctl_dma, struct pintest_dma, out_first_mismatch),
 	IOCTL_OP(PINTEST_CMD_STATS, ioctl_stats, struct pintest_stats, dma_bytes),
+	IOCTL_OP(PINTEST_CMD_DMA_START, ioctl_dma_start, struct pintest_dma_start, count),
+	IOCTL_OP(PINTEST_CMD_DMA_STOP, ioctl_dma_stop, struct pintest_dma_stop, out_bytes),
 };
 
 static long dispatch(struct pintest_file *pf, unsigned int cmd,

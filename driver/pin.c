@@ -118,6 +118,7 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	if (!range)
 		return -ENOMEM;
 	kref_init(&range->ref);
+	pintest_writer_init(range);
 	range->addr = cmd->addr;
 	range->npages = npages;
 	range->writable = cmd->flags & PINTEST_PIN_WRITE;
@@ -195,6 +196,7 @@ struct pinned_range *pintest_range_get(struct pintest_file *pf, u32 handle)
 
 static void range_unlink(struct pinned_range *range, bool dirty)
 {
+	pintest_writer_kill(range);
 	atomic64_dec(&pintest_counters.live_pins);
 	atomic64_sub(range->npages, &pintest_counters.live_pages);
 	atomic64_inc(&pintest_counters.total_unpins);

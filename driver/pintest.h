@@ -14,6 +14,8 @@
 #define _PINTEST_H
 
 #include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -35,6 +37,35 @@ struct pintest_file {
 };
 
 /**
+ * struct dma_writer - the in-flight writer of a pin (DMA_START)
+ * @work: one pass per run; it queues itself again until done
+ * @lock: serialises START, STOP and the release of the pin
+ * @dead: the pin is being released; no writer may start (under @lock)
+ * @running: set by START under @lock, cleared by the work when it ends
+ *	by itself (release store) or by whoever cancelled it
+ * @offset: where each pass starts, from the start of the pin
+ * @length: bytes each pass fills
+ * @seed: the pattern seed
+ * @count: passes to write, 0 for no limit
+ * @deadline: jiffies after which no pass starts, 0 for no limit
+ * @passes: passes done; written by the work only
+ * @bytes: bytes written; written by the work only
+ */
+struct dma_writer {
+	struct work_struct work;
+	struct mutex lock;	/* see @lock above */
+	bool dead;
+	bool running;
+	u64 offset;
+	u64 length;
+	u64 seed;
+	u64 count;
+	unsigned long deadline;
+	u64 passes;
+	u64 bytes;
+};
+
+/**
  * struct pinned_range - the pages of one PIN ioctl
  * @ref: see the comment at the top of this file
  * @mm: the mm whose pinned_vm was charged @npages (mmgrab()ed)
@@ -43,6 +74,7 @@ struct pintest_file {
  * @writable: pinned with FOLL_WRITE; only then may the "device" write
  * @dirty_on_release: set by UNPIN before it drops the table's reference,
  *	read by the final put
+ * @writer: the in-flight writer; stopped before the table's reference goes
  * @pages: the pinned pages
  */
 struct pinned_range {
@@ -52,6 +84,7 @@ struct pinned_range {
 	unsigned long npages;
 	bool writable;
 	bool dirty_on_release;
+	struct dma_writer writer;
 	struct page **pages;
 };
 
@@ -84,5 +117,16 @@ int pintest_probe(struct pintest_probe *cmd);
 
 /* dma.c */
 int pintest_dma(struct pintest_file *pf, struct pintest_dma *cmd);
+int pintest_check_span(const struct pinned_range *range, u64 offset,
+		       u64 length);
+void pintest_fill_range(struct pinned_range *range, u64 offset, u64 length,
+			u64 seed);
+
+/* writer.c */
+void pintest_writer_init(struct pinned_range *range);
+int pintest_writer_start(struct pintest_file *pf,
+			 struct pintest_dma_start *cmd);
+int pintest_writer_stop(struct pintest_file *pf, struct pintest_dma_stop *cmd);
+void pintest_writer_kill(struct pinned_range *range);
 
 #endif /* _PINTEST_H */

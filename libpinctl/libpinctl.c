@@ -256,6 +256,44 @@ PINCTL_EXPORT int pinctl_dma_verify(struct pinctl *ctx, uint64_t handle,
 	return mismatches ? -EBADMSG : 0;
 }
 
+PINCTL_EXPORT int pinctl_dma_start(struct pinctl *ctx, uint64_t handle,
+				   uint64_t offset, size_t len, uint64_t seed,
+				   uint64_t count, uint32_t duration_ms)
+{
+	struct pintest_dma_start cmd = {
+		.size = sizeof(cmd),
+		.handle = (uint32_t)handle,
+		.duration_ms = duration_ms,
+		.offset = offset,
+		.length = len,
+		.seed = seed,
+		.count = count,
+	};
+
+	CHECK_HANDLE(handle);
+	return pinctl_ioctl(ctx, PINTEST_IOC_DMA_START, &cmd);
+}
+
+PINCTL_EXPORT int pinctl_dma_stop(struct pinctl *ctx, uint64_t handle,
+				  uint64_t *passes, uint64_t *bytes)
+{
+	struct pintest_dma_stop cmd = {
+		.size = sizeof(cmd),
+		.handle = (uint32_t)handle,
+	};
+	int ret;
+
+	CHECK_HANDLE(handle);
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_DMA_STOP, &cmd);
+	if (ret)
+		return ret;
+	if (passes)
+		*passes = cmd.out_passes;
+	if (bytes)
+		*bytes = cmd.out_bytes;
+	return 0;
+}
+
 static uint8_t pattern_byte(uint64_t seed, uint64_t pos)
 {
 	return pintest_pattern(seed, pos / 8) >> (8 * (pos % 8));

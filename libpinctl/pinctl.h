@@ -102,6 +102,12 @@ int pinctl_dma_compare(struct pinctl *ctx, uint64_t handle, uint64_t offset,
 		       size_t len, uint64_t seed, uint64_t *mismatches,
 		       uint64_t *first_mismatch);
 
+int pinctl_dma_start(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+		     size_t len, uint64_t seed, uint64_t count,
+		     uint32_t duration_ms);
+int pinctl_dma_stop(struct pinctl *ctx, uint64_t handle, uint64_t *passes,
+		    uint64_t *bytes);
+
 void pinctl_pattern_fill(void *buf, uint64_t offset, size_t len,
 			 uint64_t seed);
 uint64_t pinctl_pattern_check(const void *buf, uint64_t offset, size_t len,

@@ -31,6 +31,7 @@ Suite *suite_pin(struct pt_run *run);
 Suite *suite_errors(struct pt_run *run);
 Suite *suite_lifetime(struct pt_run *run);
 Suite *suite_file(struct pt_run *run);
+Suite *suite_stress(struct pt_run *run);
 
 struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);

@@ -97,6 +97,7 @@ int main(void)
 	srunner_add_suite(sr, suite_errors(&run));
 	srunner_add_suite(sr, suite_lifetime(&run));
 	srunner_add_suite(sr, suite_file(&run));
+	srunner_add_suite(sr, suite_stress(&run));
 	srunner_run_all(sr, CK_NORMAL);
 	n_run = srunner_ntests_run(sr);
 	n_failed = srunner_ntests_failed(sr);

@@ -155,7 +155,8 @@ static int unknown_ioctl(struct fix *f)
 {
 	struct pintest_info cmd = { .size = sizeof(cmd) };
 
-	return raw(f, _IO(PINTEST_TYPE, PINTEST_CMD_STATS + 1), &cmd);
+	/* numbers grow upwards from PINTEST_CMD_INFO: below it stays free */
+	return raw(f, _IO(PINTEST_TYPE, PINTEST_CMD_INFO - 1), &cmd);
 }
 
 static int ioctl_with_size_in_number(struct fix *f)

@@ -231,6 +231,43 @@ START_TEST(read_only_pin)
 }
 END_TEST
 
+/*
+ * K2 (kernel-anchors 4.6): a read-only FOLL_LONGTERM pin of never-written
+ * anonymous memory pins the shared zero page, so the process's first
+ * write goes to a new page the pin never sees.  Fixed in 6.2 (84209e87c696,
+ * unshare on R/O long-term pins in COW mappings).  The test asserts what
+ * this kernel does, stale before 6.2 and fresh after.
+ */
+START_TEST(ro_longterm_pin_of_untouched_anon_stale_before_6_2)
+{
+	struct pinctl *ctx = pt_open();
+	volatile char *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct pinctl_info info;
+	struct pinctl_page page;
+	uint64_t h;
+	char seen;
+
+	ck_assert_ptr_ne((void *)buf, MAP_FAILED);
+	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
+	ck_assert_int_eq(buf[0], 0);		/* maps the zero page */
+	ck_assert_int_eq(pinctl_pin(ctx, (void *)buf, PAGE, PINCTL_PIN_LONGTERM, &h), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 0, 1, &page), 0);
+	buf[0] = 0x5a;
+	ck_assert_int_eq(pinctl_dma_read(ctx, h, 0, &seen, 1), 0);
+	if (info.kernel_version < KV(6, 2)) {
+		ck_assert_msg(page.flags & PINCTL_PAGE_ZERO,
+			      "K2 on <6.2: expected the zero page, flags %#x", page.flags);
+		ck_assert_msg(seen == 0, "K2 on <6.2: expected a stale pin, got %#x", seen);
+	} else {
+		ck_assert_msg(!(page.flags & PINCTL_PAGE_ZERO), "6.2+: zero page pinned");
+		ck_assert_msg(seen == 0x5a, "6.2+: stale pin (%#x)", seen);
+	}
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
 START_TEST(info_reports_this_kernel)
 {
 	struct pinctl *ctx = pt_open();
@@ -288,6 +325,7 @@ Suite *suite_pin(struct pt_run *run)
 
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
+	PT_ADD(run, tc, ro_longterm_pin_of_untouched_anon_stale_before_6_2, nodev);
 	for (int k = 0; k < MEM_KINDS; k++) {
 		const char *skip = nodev ?: mem_is_file(k) && getuid() ?
 				   "needs root (drop_caches)" : mem_unavailable(k);

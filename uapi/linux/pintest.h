@@ -46,7 +46,13 @@
  * - ENOSPC: the file descriptor already holds ``max_handles`` pins.
  * - EINTR: a fatal signal arrived during a long pin; nothing stays pinned.
  *
- * Specific to %PINTEST_IOC_QUERY, %PINTEST_IOC_PROBE and %PINTEST_IOC_DMA:
+ * Specific to %PINTEST_IOC_DMA_START:
+ *
+ * - EBUSY: the pin already has a writer running.
+ * - ENOENT: the pin is being released.
+ *
+ * Specific to %PINTEST_IOC_QUERY, %PINTEST_IOC_PROBE, %PINTEST_IOC_DMA and
+ * %PINTEST_IOC_DMA_START:
  *
  * - ERANGE: the requested pages or bytes lie outside the pinned range.
  * - EPERM: a DMA write or fill into a pin taken without %PINTEST_PIN_WRITE
@@ -64,6 +70,8 @@ enum {
 	PINTEST_CMD_UNPIN,
 	PINTEST_CMD_DMA,
 	PINTEST_CMD_STATS,
+	PINTEST_CMD_DMA_START,
+	PINTEST_CMD_DMA_STOP,
 };
 
 /**
@@ -358,6 +366,61 @@ struct pintest_stats {
 };
 
 #define PINTEST_IOC_STATS _IO(PINTEST_TYPE, PINTEST_CMD_STATS)
+
+/**
+ * struct pintest_dma_start - ioctl(PINTEST_IOC_DMA_START)
+ * @size: sizeof(struct pintest_dma_start)
+ * @flags: must be 0
+ * @handle: a pin taken with %PINTEST_PIN_WRITE (EPERM otherwise)
+ * @duration_ms: stop after this many milliseconds; 0 for no time limit
+ * @offset: byte offset from the start of the pin
+ * @length: bytes each pass writes, at least 1
+ * @seed: each pass fills the pintest_pattern() of @seed, as
+ *	%PINTEST_DMA_FILL does
+ * @count: passes to write; 0 for no limit
+ *
+ * Gives the pin an in-flight writer: a kernel worker that keeps filling
+ * the range, pass after pass, like a device still doing DMA while the
+ * process munmaps, truncates or forks.  It stops after @count passes or
+ * @duration_ms, at %PINTEST_IOC_DMA_STOP, or when the pin is released
+ * (UNPIN, close() or exit), whichever comes first.  One writer per pin.
+ */
+struct pintest_dma_start {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 duration_ms;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__aligned_u64 seed;
+	__aligned_u64 count;
+};
+
+#define PINTEST_IOC_DMA_START _IO(PINTEST_TYPE, PINTEST_CMD_DMA_START)
+
+/**
+ * struct pintest_dma_stop - ioctl(PINTEST_IOC_DMA_STOP)
+ * @size: sizeof(struct pintest_dma_stop)
+ * @flags: must be 0
+ * @handle: the pin whose writer to stop
+ * @__reserved: must be 0
+ * @out_passes: passes the last writer of this pin completed
+ * @out_bytes: bytes it wrote
+ *
+ * Stops the writer and waits until it no longer touches the pages.  Also
+ * answers for a writer that already ended by itself; 0 when the pin never
+ * had one.
+ */
+struct pintest_dma_stop {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+	__aligned_u64 out_passes;
+	__aligned_u64 out_bytes;
+};
+
+#define PINTEST_IOC_DMA_STOP _IO(PINTEST_TYPE, PINTEST_CMD_DMA_STOP)
 
 /**
  * pintest_pattern() - the 64-bit word FILL and VERIFY use

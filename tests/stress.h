@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A stress scenario runs for PINTEST_STRESS_SECONDS (default 8), shared
+ * evenly by the memory kinds it runs on, or until PINTEST_STRESS_ITERATIONS
+ * per kind, whichever ends first.  It
+ * asserts its invariants as it goes, then that no pin, page or pinned_vm
+ * was left behind and that the kernel logged nothing, and appends one row
+ * to $PINTEST_STRESS_REPORT for the summary table.
+ */
+#ifndef STRESS_H
+#define STRESS_H
+
+#include "pt.h"
+
+struct stress {
+	const char *scenario;
+	enum mem_kind kind;
+	struct pinctl *ctx;
+	double start, deadline, next_progress;
+	uint64_t max_iterations;
+	uint64_t iterations;	/* updated atomically by threaded scenarios */
+	uint64_t mismatches;
+	struct pinctl_stats before;
+	long vmpin_before;
+	int kmsg;
+};
+
+void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
+		  int nkinds);
+int stress_more(struct stress *st);
+void stress_end(struct stress *st);
+int stress_timeout(void);
+
+#endif /* STRESS_H */

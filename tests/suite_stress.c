@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Race and integrity stress: a pin with the in-flight writer running
+ * (the device still doing DMA) against munmap, truncate and hole punch,
+ * writeback, fork, madvise, mremap, compaction and memory pressure, and
+ * many threads pinning overlapping ranges of one buffer.  Every iteration
+ * checks data and state; stress_end() checks that nothing was left behind
+ * and that the kernel logged nothing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+static size_t stress_len(enum mem_kind kind)
+{
+	return kind == MEM_THP || kind == MEM_HUGETLB ? HUGE : 4 * PAGE;
+}
+
+static void write_sysctl(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
+	close(fd);
+}
+
+/* Stops the writer; the device's last complete pattern must be there. */
+static void stop_and_verify(struct stress *st, uint64_t h, size_t len,
+			    uint64_t seed)
+{
+	uint64_t passes, bad;
+
+	ck_assert_int_eq(pinctl_dma_stop(st->ctx, h, &passes, NULL), 0);
+	if (!passes)	/* stopped before its first pass */
+		ck_assert_int_eq(pinctl_dma_fill(st->ctx, h, 0, len, seed), 0);
+	ck_assert_int_eq(pinctl_dma_compare(st->ctx, h, 0, len, seed, &bad, NULL), 0);
+	st->mismatches += bad;
+}
+
+static void assert_all_pinned(struct stress *st, uint64_t h, size_t len,
+			      uint32_t must, int mapcount)
+{
+	size_t n = len / PAGE;
+	struct pinctl_page *p = calloc(n, sizeof(*p));
+
+	ck_assert_int_eq(pinctl_query(st->ctx, h, 0, n, p), 0);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg((p[i].flags & (must | PINCTL_PAGE_MAYBE_DMA_PINNED)) ==
+			      (must | PINCTL_PAGE_MAYBE_DMA_PINNED),
+			      "page %zu flags %#x", i, p[i].flags);
+		if (mapcount >= 0)
+			ck_assert_int_eq(p[i].mapcount, mapcount);
+	}
+	free(p);
+}
+
+/* munmap while the device writes: the pages stay valid until unpin. */
+START_TEST(pin_vs_munmap)
+{
+	size_t len = stress_len(_i);
+	struct stress st;
+
+	stress_begin(&st, "munmap", _i, 7);
+	while (stress_more(&st)) {
+		uint64_t h, seed = st.iterations + 1;
+		struct test_mem m;
+
+		mem_create(&m, _i, len);
+		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		ck_assert_int_eq(munmap(m.addr, len), 0);
+		assert_all_pinned(&st, h, len, PINCTL_PAGE_PRESENT, 0);
+		stop_and_verify(&st, h, len, seed);
+		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
+		mem_destroy(&m);
+		st.iterations++;
+	}
+	stress_end(&st);
+}
+END_TEST
+
+static uint64_t nonzero_bytes(const char *buf, size_t len)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] != 0;
+	return n;
+}
+
+/* Truncate or punch a hole while the device writes: never in the file. */
+START_TEST(pin_vs_truncate)
+{
+	size_t len = stress_len(_i);
+	char *buf = malloc(len);
+	struct stress st;
+
+	stress_begin(&st, "truncate", _i, 4);
+	while (stress_more(&st)) {
+		uint64_t h, seed = st.iterations + 1;
+		int punch = st.iterations % 2;
+		struct test_mem m;
+
+		mem_create(&m, _i, len);
+		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		if (punch)
+			ck_assert_int_eq(fallocate(m.fd, FALLOC_FL_PUNCH_HOLE |
+						   FALLOC_FL_KEEP_SIZE, 0, len), 0);
+		else
+			ck_assert_int_eq(ftruncate(m.fd, 0), 0);
+		assert_all_pinned(&st, h, len, PINCTL_PAGE_TRUNCATED, 0);
+		stop_and_verify(&st, h, len, seed);
+		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
+		if (!punch)
+			ck_assert_int_eq(ftruncate(m.fd, len), 0);
+		ck_assert_int_eq(pread(m.fd, buf, len, 0), (ssize_t)len);
+		st.mismatches += nonzero_bytes(buf, len);
+		mem_destroy(&m);
+		st.iterations++;
+	}
+	free(buf);
+	stress_end(&st);
+}
+END_TEST
+
+static void sync_one_way(struct test_mem *m, uint64_t i)
+{
+	switch (i % 6) {
+	case 0:
+		ck_assert_int_eq(fsync(m->fd), 0);
+		break;
+	case 1:
+		ck_assert_int_eq(fdatasync(m->fd), 0);
+		break;
+	case 2:
+		ck_assert_int_eq(msync(m->addr, m->len, MS_SYNC), 0);
+		break;
+	case 3:
+		ck_assert_int_eq(sync_file_range(m->fd, 0, m->len,
+						 SYNC_FILE_RANGE_WAIT_BEFORE |
+						 SYNC_FILE_RANGE_WRITE |
+						 SYNC_FILE_RANGE_WAIT_AFTER), 0);
+		break;
+	case 4:
+		ck_assert_int_eq(syncfs(m->fd), 0);
+		break;
+	default:
+		write_sysctl("/proc/sys/vm/drop_caches", "1\n");
+		break;
+	}
+}
+
+/*
+ * Writeback while the device writes; with a dirtying unpin and fsync the
+ * device's data is in the file.  Every 8th iteration reads it back from
+ * the disk (unmapped, caches dropped) rather than from the page cache.
+ */
+START_TEST(pin_vs_writeback)
+{
+	size_t len = stress_len(_i);
+	char *buf = malloc(len);
+	struct stress st;
+
+	stress_begin(&st, "writeback", _i, 4);
+	while (stress_more(&st)) {
+		uint64_t h, first, seed = st.iterations + 1;
+		struct test_mem m;
+
+		mem_create(&m, _i, len);
+		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		ck_assert_int_eq(fsync(m.fd), 0);	/* clean: only DMA follows */
+		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		sync_one_way(&m, st.iterations);
+		stop_and_verify(&st, h, len, seed);
+		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
+		ck_assert_int_eq(fsync(m.fd), 0);
+		if (st.iterations % 8 == 0) {
+			ck_assert_int_eq(munmap(m.addr, len), 0);
+			write_sysctl("/proc/sys/vm/drop_caches", "3\n");
+		}
+		ck_assert_int_eq(pread(m.fd, buf, len, 0), (ssize_t)len);
+		st.mismatches += pinctl_pattern_check(buf, 0, len, seed, &first);
+		mem_destroy(&m);
+		st.iterations++;
+	}
+	free(buf);
+	stress_end(&st);
+}
+END_TEST
+
+/*
+ * fork while the device writes: the pinned pages stay the parent's (early
+ * COW gives the child copies), the child's writes never reach the pin,
+ * and DMA and the parent's CPU stay coherent.
+ */
+START_TEST(pin_vs_fork)
+{
+	size_t len = stress_len(_i);
+	struct stress st;
+
+	stress_begin(&st, "fork", _i, 3);
+	while (stress_more(&st)) {
+		uint64_t h, bad, seed = st.iterations + 1;
+		uint64_t word = 0x5a5a5a5a5a5a5a5aULL, back;
+		struct test_mem m;
+		int status;
+		pid_t pid;
+
+		mem_create(&m, _i, len);
+		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			memset(m.addr, 0xee, len);	/* the child's own copy */
+			_exit(0);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		stop_and_verify(&st, h, len, seed);
+		/* the parent sees what the device wrote, and vice versa */
+		bad = pinctl_pattern_check(m.addr, 0, len, seed, NULL);
+		st.mismatches += bad;
+		memcpy(m.addr + len / 2, &word, sizeof(word));
+		ck_assert_int_eq(pinctl_dma_read(st.ctx, h, len / 2, &back,
+						 sizeof(back)), 0);
+		st.mismatches += back != word;
+		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
+		mem_destroy(&m);
+		st.iterations++;
+	}
+	stress_end(&st);
+}
+END_TEST
+
+/* Compaction and 128 MiB of memory pressure, over and over, until told. */
+static void *make_pressure(void *arg)
+{
+	const size_t len = 128UL << 20;
+	int *stop = arg;
+
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		ck_assert_ptr_ne(p, MAP_FAILED);
+		memset(p, 1, len);
+		munmap(p, len);
+		write_sysctl("/proc/sys/vm/compact_memory", "1\n");
+	}
+	return NULL;
+}
+
+/*
+ * MADV_DONTNEED / MADV_PAGEOUT / MADV_COLD and mremap while the device
+ * writes, and while another thread compacts memory and applies memory
+ * pressure: the pinned pages stay pinned and keep the data.
+ */
+START_TEST(pin_vs_madvise)
+{
+	static const int advice[] = { MADV_DONTNEED, MADV_PAGEOUT, MADV_COLD };
+	size_t len = stress_len(_i);
+	pthread_t pressure;
+	struct stress st;
+	int stop = 0;
+
+	stress_begin(&st, "madvise", _i, 6);
+	ck_assert_int_eq(pthread_create(&pressure, NULL, make_pressure, &stop), 0);
+	while (stress_more(&st)) {
+		uint64_t h, seed = st.iterations + 1, i = st.iterations;
+		struct test_mem m;
+
+		mem_create(&m, _i, len);
+		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		if (i % 4 < 3) {
+			ck_assert_int_eq(madvise(m.addr, len, advice[i % 4]), 0);
+		} else {
+			char *moved = mremap(m.addr, len, len, MREMAP_MAYMOVE);
+
+			ck_assert_ptr_ne(moved, MAP_FAILED);
+			m.addr = moved;
+		}
+		assert_all_pinned(&st, h, len, PINCTL_PAGE_PRESENT, -1);
+		stop_and_verify(&st, h, len, seed);
+		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
+		mem_destroy(&m);
+		st.iterations++;
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	ck_assert_int_eq(pthread_join(pressure, NULL), 0);
+	stress_end(&st);
+}
+END_TEST
+
+struct thread_arg {
+	struct stress *st;
+	char *buf;
+	size_t npages;
+	unsigned int seed;
+};
+
+/*
+ * One of four threads pinning random overlapping ranges of one buffer.
+ * All write the pattern of the buffer's own offsets, so overlapping DMA
+ * agrees byte for byte and every read-back must match exactly.
+ */
+static void *pin_randomly(void *p)
+{
+	static const unsigned int methods[] = {
+		PINCTL_PIN_FAST, PINCTL_PIN_LOCKED, PINCTL_PIN_UNLOCKED,
+	};
+	struct thread_arg *a = p;
+	size_t max = 16 * PAGE;
+	char *want = malloc(max), *got = malloc(max);
+	struct pinctl_page page;
+
+	while (stress_more(a->st)) {
+		size_t first = rand_r(&a->seed) % a->npages;
+		size_t n = 1 + rand_r(&a->seed) % (a->npages - first < 16 ?
+						   a->npages - first : 16);
+		size_t off = first * PAGE, len = n * PAGE;
+		unsigned int flags = PINCTL_PIN_WRITE | methods[rand_r(&a->seed) % 3];
+		uint64_t h;
+
+		ck_assert_int_eq(pinctl_pin(a->st->ctx, a->buf + off, len, flags, &h), 0);
+		ck_assert_int_eq(pinctl_query(a->st->ctx, h, n - 1, 1, &page), 0);
+		ck_assert(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED);
+		pinctl_pattern_fill(want, off, len, 7);
+		ck_assert_int_eq(pinctl_dma_write(a->st->ctx, h, 0, want, len), 0);
+		ck_assert_int_eq(pinctl_dma_read(a->st->ctx, h, 0, got, len), 0);
+		if (memcmp(want, got, len))
+			__atomic_fetch_add(&a->st->mismatches, 1, __ATOMIC_RELAXED);
+		ck_assert_int_eq(pinctl_unpin(a->st->ctx, h,
+					      rand_r(&a->seed) % 2 ? PINCTL_UNPIN_DIRTY : 0), 0);
+		__atomic_fetch_add(&a->st->iterations, 1, __ATOMIC_RELAXED);
+	}
+	free(want);
+	free(got);
+	return NULL;
+}
+
+START_TEST(threads_on_one_buffer)
+{
+	size_t len = _i == MEM_THP ? HUGE : 64 * PAGE;
+	struct thread_arg args[4];
+	pthread_t threads[4];
+	struct stress st;
+	struct test_mem m;
+
+	stress_begin(&st, "threads", _i, 2);
+	mem_create(&m, _i, len);
+	for (int t = 0; t < 4; t++) {
+		args[t] = (struct thread_arg){ &st, m.addr, len / PAGE, t + 1 };
+		ck_assert_int_eq(pthread_create(&threads[t], NULL, pin_randomly,
+						&args[t]), 0);
+	}
+	for (int t = 0; t < 4; t++)
+		ck_assert_int_eq(pthread_join(threads[t], NULL), 0);
+	mem_destroy(&m);
+	stress_end(&st);
+}
+END_TEST
+
+static void add_kinds(struct pt_run *run, TCase *tc, const TTest *test,
+		      const enum mem_kind *kinds, int n, const char *nodev)
+{
+	for (int i = 0; i < n; i++) {
+		enum mem_kind k = kinds[i];
+
+		pt_add(run, tc, test, k, k + 1, mem_name(k),
+		       nodev ?: mem_unavailable(k));
+	}
+}
+
+#define ADD_KINDS(run, tc, test, nodev, ...) do {				\
+	static const enum mem_kind kinds_[] = { __VA_ARGS__ };			\
+	add_kinds(run, tc, test, kinds_, sizeof(kinds_) / sizeof(kinds_[0]),	\
+		  nodev);							\
+} while (0)
+
+Suite *suite_stress(struct pt_run *run)
+{
+	const char *nodev = pt_device_missing() ?:
+			    (getuid() ? "needs root (drop_caches, compaction)" : NULL);
+	TCase *tc;
+	Suite *s = pt_suite(run, "stress", stress_timeout(), &tc);
+
+	ADD_KINDS(run, tc, pin_vs_munmap, nodev, MEM_ANON, MEM_THP, MEM_HUGETLB,
+		  MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, pin_vs_truncate, nodev, MEM_MEMFD, MEM_TMPFS,
+		  MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, pin_vs_writeback, nodev, MEM_MEMFD, MEM_TMPFS,
+		  MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, pin_vs_fork, nodev, MEM_ANON, MEM_THP, MEM_HUGETLB);
+	ADD_KINDS(run, tc, pin_vs_madvise, nodev, MEM_ANON, MEM_THP, MEM_MEMFD,
+		  MEM_TMPFS, MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, threads_on_one_buffer, nodev, MEM_ANON, MEM_THP);
+	return s;
+}

@@ -272,6 +272,38 @@ static int dma_unknown_op(struct fix *f) { return dma_raw(f, 99, 0, 0); }
 static int dma_write_with_seed(struct fix *f) { return dma_raw(f, PINTEST_DMA_WRITE, (uintptr_t)f->buf, 5); }
 static int dma_fill_with_buf(struct fix *f) { return dma_raw(f, PINTEST_DMA_FILL, (uintptr_t)f->buf, 5); }
 
+static int start_readonly(struct fix *f) { return pinctl_dma_start(f->ctx, f->ro, 0, PAGE, 1, 1, 0); }
+static int start_zero_len(struct fix *f) { return pinctl_dma_start(f->ctx, f->rw, 0, 0, 1, 1, 0); }
+static int start_past_end(struct fix *f) { return pinctl_dma_start(f->ctx, f->rw, PAGE, LEN, 1, 1, 0); }
+static int start_bad_handle(struct fix *f) { return pinctl_dma_start(f->ctx, 31337, 0, PAGE, 1, 1, 0); }
+static int stop_bad_handle(struct fix *f) { return pinctl_dma_stop(f->ctx, 31337, NULL, NULL); }
+
+static int start_twice(struct fix *f)
+{
+	int ret;
+
+	ck_assert_int_eq(pinctl_dma_start(f->ctx, f->rw, 0, LEN, 1, 0, 0), 0);
+	ret = pinctl_dma_start(f->ctx, f->rw, 0, LEN, 2, 0, 0);
+	ck_assert_int_eq(pinctl_dma_stop(f->ctx, f->rw, NULL, NULL), 0);
+	return ret;
+}
+
+static int start_flags(struct fix *f)
+{
+	struct pintest_dma_start cmd = { .size = sizeof(cmd), .flags = 1,
+					 .handle = f->rw, .length = PAGE };
+
+	return raw(f, PINTEST_IOC_DMA_START, &cmd);
+}
+
+static int stop_reserved(struct fix *f)
+{
+	struct pintest_dma_stop cmd = { .size = sizeof(cmd), .handle = f->rw,
+					.__reserved = 1 };
+
+	return raw(f, PINTEST_IOC_DMA_STOP, &cmd);
+}
+
 static int verify_mismatch(struct fix *f)
 {
 	return pinctl_dma_verify(f->ctx, f->rw, 0, LEN, 12345);
@@ -328,6 +360,14 @@ static const struct row {
 	{ "dma: write with a seed", dma_write_with_seed, -EINVAL },
 	{ "dma: fill with a buffer", dma_fill_with_buf, -EINVAL },
 	{ "dma: verify finds a wrong pattern", verify_mismatch, -EBADMSG },
+	{ "dma_start: read-only pin", start_readonly, -EPERM },
+	{ "dma_start: zero length", start_zero_len, -EINVAL },
+	{ "dma_start: past the end", start_past_end, -ERANGE },
+	{ "dma_start: bad handle", start_bad_handle, -ENOENT },
+	{ "dma_start: a writer is running", start_twice, -EBUSY },
+	{ "dma_start: flags set", start_flags, -EINVAL },
+	{ "dma_stop: bad handle", stop_bad_handle, -ENOENT },
+	{ "dma_stop: reserved word set", stop_reserved, -EINVAL },
 };
 
 #define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))

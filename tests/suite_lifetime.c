@@ -278,6 +278,108 @@ START_TEST(munmap_while_pinned)
 }
 END_TEST
 
+/*
+ * The in-flight writer stops with its pin, in whatever order things go:
+ * its own count, DMA_STOP, UNPIN without a stop, munmap first, close()
+ * and process exit, each while it is still writing.
+ */
+START_TEST(writer_count_and_stop)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = anon(4 * PAGE);
+	uint64_t h, passes, bytes;
+
+	struct pinctl_stats s0, s;
+	int ret, tries;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, 4 * PAGE, PINCTL_PIN_WRITE, &h), 0);
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h, PAGE, 2 * PAGE, 11, 3, 0), 0);
+	/* wait until the module counted the 3 passes (5 s at most) */
+	for (tries = 0; tries < 100; tries++) {
+		pt_stats(ctx, &s);
+		if (s.dma_bytes - s0.dma_bytes >= 3 * 2 * PAGE)
+			break;
+		usleep(50 * 1000);
+	}
+	ck_assert_int_eq(pinctl_dma_stop(ctx, h, &passes, &bytes), 0);
+	ck_assert_uint_eq(passes, 3);		/* and not one more */
+	ck_assert_uint_eq(bytes, 3 * 2 * PAGE);
+	ck_assert_uint_eq(pinctl_pattern_check(buf + PAGE, PAGE, 2 * PAGE, 11, NULL), 0);
+	ck_assert_int_eq(buf[0], 0);			/* outside the span */
+	ck_assert_int_eq(buf[3 * PAGE], 0);
+	/* a time-bounded writer ends by itself; a new one may then start */
+	ck_assert_int_eq(pinctl_dma_start(ctx, h, 0, PAGE, 12, 0, 50), 0);
+	for (tries = 0; tries < 100; tries++) {
+		ret = pinctl_dma_start(ctx, h, 0, PAGE, 12, 1, 0);
+		if (ret != -EBUSY)
+			break;
+		usleep(50 * 1000);
+	}
+	ck_assert_msg(ret == 0, "a 50 ms writer still ran after 5 s: %d", ret);
+	ck_assert_int_eq(pinctl_dma_stop(ctx, h, NULL, NULL), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+START_TEST(unpin_and_close_stop_a_running_writer)
+{
+	struct pinctl *ctx = pt_open(), *other = pt_open();
+	char *buf = anon(8 * PAGE);
+	struct pinctl_stats s0, s;
+	uint64_t h1, h2;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, 8 * PAGE, PINCTL_PIN_WRITE, &h1), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h1, 0, 8 * PAGE, 1, 0, 0), 0);
+	ck_assert_int_eq(munmap(buf, 8 * PAGE), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h1, PINCTL_UNPIN_DIRTY), 0);
+	ck_assert_int_eq(pinctl_dma_stop(ctx, h1, NULL, NULL), -ENOENT);
+
+	buf = anon(8 * PAGE);
+	ck_assert_int_eq(pinctl_pin(other, buf, 8 * PAGE, PINCTL_PIN_WRITE, &h2), 0);
+	ck_assert_int_eq(pinctl_dma_start(other, h2, 0, 8 * PAGE, 2, 0, 0), 0);
+	pinctl_close(other);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	/* nothing writes into the freed pages: a new pattern survives */
+	pinctl_pattern_fill(buf, 0, 8 * PAGE, 3);
+	usleep(100 * 1000);
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 0, 8 * PAGE, 3, NULL), 0);
+	ck_assert_int_eq(pt_vmpin_kb(), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+static int exit_while_writing(void *arg)
+{
+	struct pinctl *ctx = NULL;
+	char *buf = anon(16 * PAGE);
+	uint64_t h;
+
+	(void)arg;
+	if (pinctl_open(&ctx, NULL) ||
+	    pinctl_pin(ctx, buf, 16 * PAGE, PINCTL_PIN_WRITE, &h) ||
+	    pinctl_dma_start(ctx, h, 0, 16 * PAGE, 4, 0, 0))
+		return 1;
+	return 0;	/* exit: the writer is still running */
+}
+
+START_TEST(exit_stops_a_running_writer)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_stats s0, s;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(in_child(exit_while_writing, NULL), 0);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages);
+	pinctl_close(ctx);
+}
+END_TEST
+
 Suite *suite_lifetime(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
@@ -290,6 +392,9 @@ Suite *suite_lifetime(struct pt_run *run)
 	PT_ADD(run, tc, fork_shares_the_fd, nodev);
 	PT_ADD(run, tc, unload_refused_while_open, nodev);
 	PT_ADD(run, tc, munmap_while_pinned, nodev);
+	PT_ADD(run, tc, writer_count_and_stop, nodev);
+	PT_ADD(run, tc, unpin_and_close_stop_a_running_writer, nodev);
+	PT_ADD(run, tc, exit_stops_a_running_writer, nodev);
 	PT_ADD(run, tc, memlock_limit_without_cap_ipc_lock, nodev ?: noroot);
 	PT_ADD(run, tc, cap_ipc_lock_bypasses_memlock, nodev ?: noroot);
 	PT_ADD(run, tc, pfn_only_for_cap_sys_admin, nodev ?: noroot);

@@ -23,6 +23,9 @@ START_TEST(struct_layout)
 	ck_assert_uint_eq(sizeof(struct pintest_dma), 64);
 	ck_assert_uint_eq(offsetof(struct pintest_dma, seed), 40);
 	ck_assert_uint_eq(sizeof(struct pintest_stats), 64);
+	ck_assert_uint_eq(sizeof(struct pintest_dma_start), 48);
+	ck_assert_uint_eq(offsetof(struct pintest_dma_start, count), 40);
+	ck_assert_uint_eq(sizeof(struct pintest_dma_stop), 32);
 	ck_assert_uint_eq(sizeof(struct pinctl_page), sizeof(struct pintest_page));
 }
 END_TEST

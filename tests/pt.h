@@ -27,11 +27,13 @@ const char *pt_device_missing(void);
 Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc);
 
 Suite *suite_uapi(struct pt_run *run);
+Suite *suite_kmod(struct pt_run *run);
 Suite *suite_pin(struct pt_run *run);
 Suite *suite_errors(struct pt_run *run);
 Suite *suite_lifetime(struct pt_run *run);
 Suite *suite_file(struct pt_run *run);
 Suite *suite_stress(struct pt_run *run);
+Suite *suite_integration(struct pt_run *run);
 
 struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);

@@ -93,11 +93,13 @@ int main(void)
 	int n_run, n_failed;
 
 	sr = srunner_create(suite_uapi(&run));
+	srunner_add_suite(sr, suite_kmod(&run));
 	srunner_add_suite(sr, suite_pin(&run));
 	srunner_add_suite(sr, suite_errors(&run));
 	srunner_add_suite(sr, suite_lifetime(&run));
 	srunner_add_suite(sr, suite_file(&run));
 	srunner_add_suite(sr, suite_stress(&run));
+	srunner_add_suite(sr, suite_integration(&run));
 	srunner_run_all(sr, CK_NORMAL);
 	n_run = srunner_ntests_run(sr);
 	n_failed = srunner_ntests_failed(sr);

@@ -243,7 +243,10 @@ START_TEST(pin_vs_fork)
 }
 END_TEST
 
-/* Compaction and 128 MiB of memory pressure, over and over, until told. */
+/*
+ * Compaction and 128 MiB of memory pressure once a second until told to
+ * stop; in between, the scenario's own loop gets the CPU.
+ */
 static void *make_pressure(void *arg)
 {
 	const size_t len = 128UL << 20;
@@ -257,6 +260,8 @@ static void *make_pressure(void *arg)
 		memset(p, 1, len);
 		munmap(p, len);
 		write_sysctl("/proc/sys/vm/compact_memory", "1\n");
+		for (int i = 0; i < 10 && !__atomic_load_n(stop, __ATOMIC_RELAXED); i++)
+			usleep(100 * 1000);
 	}
 	return NULL;
 }
@@ -264,7 +269,7 @@ static void *make_pressure(void *arg)
 /*
  * MADV_DONTNEED / MADV_PAGEOUT / MADV_COLD and mremap while the device
  * writes, and while another thread compacts memory and applies memory
- * pressure: the pinned pages stay pinned and keep the data.
+ * pressure each second: the pinned pages stay pinned and keep the data.
  */
 START_TEST(pin_vs_madvise)
 {

@@ -3,22 +3,85 @@
  * pinctl: command-line front end of libpinctl (public API only).
  *
  *   pinctl info | stats | load [KO] | unload | demo
+ *   pinctl pin  FILE|--anon SIZE [--offset N] [--len N] [--write]
+ *               [--longterm] [--method fast|locked|unlocked] [--dirty]
+ *               [--hold SECONDS]
+ *   pinctl probe FILE|--anon SIZE [--offset N] [--len N]
  *
  * Exit status: 0 success, 1 the operation failed, 2 usage error.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pinctl.h"
 
+#define PAGE_SIZE_GUESS 4096UL
+
+static const char usage_text[] =
+	"usage: pinctl COMMAND [ARGS]\n"
+	"\n"
+	"  info                     what the loaded module offers\n"
+	"  stats                    the module's counters\n"
+	"  load [KO]                load pintest.ko (by name when no file is given)\n"
+	"  unload                   unload the module\n"
+	"  demo                     pin, query, DMA into and release 4 pages\n"
+	"  pin FILE|--anon SIZE     pin a file's pages or anonymous memory\n"
+	"      [--offset N] [--len N] [--write] [--longterm]\n"
+	"      [--method fast|locked|unlocked] [--dirty] [--hold SECONDS]\n"
+	"  probe FILE|--anon SIZE   show the state of the pages mapped there\n"
+	"      [--offset N] [--len N]\n"
+	"\n"
+	"SIZE and N take K, M and G suffixes.  Exit status: 0 success,\n"
+	"1 failure, 2 usage error.\n";
+
+static int usage(int status)
+{
+	fputs(usage_text, status ? stderr : stdout);
+	return status;
+}
+
+/* What a person can do about each error the device or library returns. */
+static const char *hint(int err)
+{
+	switch (-err) {
+	case ENOENT:
+		return "is the module loaded? (pinctl load)";
+	case EACCES:
+		return "no permission: be root or a member of group pintest";
+	case ENOMEM:
+		return "over RLIMIT_MEMLOCK: raise it (ulimit -l) or run with CAP_IPC_LOCK";
+	case EFAULT:
+		return "the range is not pinnable memory (unmapped, PROT_NONE, VM_IO/PFNMAP, or read-only for --write)";
+	case E2BIG:
+		return "more pages than the module parameter max_pin_pages";
+	case ENOSPC:
+		return "this file descriptor holds max_handles pins already";
+	case EAGAIN:
+		return "/dev/pintest is still open somewhere";
+	case EEXIST:
+		return "the module is loaded already";
+	case ENOEXEC:
+		return "not a module for the running kernel";
+	default:
+		return NULL;
+	}
+}
+
 static int fail(const char *what, int err)
 {
+	const char *h = hint(err);
+
 	fprintf(stderr, "pinctl: %s: %s\n", what, strerror(-err));
-	if (err == -ENOENT && !strcmp(what, "/dev/pintest"))
-		fprintf(stderr, "pinctl: is the module loaded? try: pinctl load\n");
+	if (h)
+		fprintf(stderr, "pinctl: %s\n", h);
 	return 1;
 }
 
@@ -27,6 +90,29 @@ static int open_dev(struct pinctl **ctx)
 	int ret = pinctl_open(ctx, getenv("PINTEST_DEVICE"));
 
 	return ret ? fail("/dev/pintest", ret) : 0;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': case 'g':
+		v <<= 10;
+		/* fall through */
+	case 'M': case 'm':
+		v <<= 10;
+		/* fall through */
+	case 'K': case 'k':
+		v <<= 10;
+		end++;
+		break;
+	}
+	if (end == s || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int cmd_info(void)
@@ -81,20 +167,28 @@ static int cmd_stats(void)
 	return 0;
 }
 
-static void print_page(const char *when, const struct pinctl_page *p)
+static void print_page(const char *label, const struct pinctl_page *p)
 {
-	printf("  %-22s refcount %-6u pincount %-3u mapcount %-2d order %u%s%s%s%s\n",
-	       when, p->refcount, p->pincount, p->mapcount, p->order,
-	       p->flags & PINCTL_PAGE_MAYBE_DMA_PINNED ? " pinned" : "",
-	       p->flags & PINCTL_PAGE_ANON ? " anon" : "",
-	       p->flags & PINCTL_PAGE_DIRTY ? " dirty" : "",
-	       p->flags & PINCTL_PAGE_PRESENT ? "" : " not-present");
+	static const char *const names[] = {
+		"present", "pinned", "anon", "file", "shmem", "truncated",
+		"large", "hugetlb", "dirty", "writeback", "lru", "private",
+		"zero", "anon-exclusive", "pincount-exact",
+	};
+
+	printf("  %-22s refcount %-6u pincount %-4u mapcount %-2d order %u ",
+	       label, p->refcount, p->pincount, p->mapcount, p->order);
+	if (!(p->flags & PINCTL_PAGE_PRESENT))
+		printf(" not-present");
+	for (unsigned int i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (p->flags & (1U << i))
+			printf(" %s", names[i]);
+	putchar('\n');
 }
 
 /* Pin four anonymous pages, look at them, DMA into them, release them. */
 static int cmd_demo(void)
 {
-	const size_t len = 4 * 4096;
+	const size_t len = 4 * PAGE_SIZE_GUESS;
 	struct pinctl_page page;
 	struct pinctl_stats s;
 	struct pinctl *ctx;
@@ -111,7 +205,7 @@ static int cmd_demo(void)
 		return fail("mmap", -errno);
 	}
 	printf("demo: 4 anonymous pages at %p\n", (void *)buf);
-	ret = pinctl_probe(ctx, buf, 4096, &page);
+	ret = pinctl_probe(ctx, buf, PAGE_SIZE_GUESS, &page);
 	if (!ret)
 		print_page("before pin:", &page);
 	ret = ret ?: pinctl_pin(ctx, buf, len, PINCTL_PIN_WRITE, &handle);
@@ -127,7 +221,7 @@ static int cmd_demo(void)
 	printf("  device filled %zu bytes; the process sees %llu wrong bytes\n",
 	       len, (unsigned long long)bad);
 	ret = pinctl_unpin(ctx, handle, PINCTL_UNPIN_DIRTY);
-	ret = ret ?: pinctl_probe(ctx, buf, 4096, &page);
+	ret = ret ?: pinctl_probe(ctx, buf, PAGE_SIZE_GUESS, &page);
 	if (!ret)
 		print_page("after unpin (PROBE):", &page);
 	ret = ret ?: pinctl_stats(ctx, &s);
@@ -141,11 +235,218 @@ out:
 	return ret ? fail("demo", ret) : 0;
 }
 
-static int usage(int status)
+/* The memory a pin or probe command works on. */
+struct target {
+	const char *file;
+	uint64_t anon_size, offset, len;
+	unsigned int flags;
+	int dirty;
+	unsigned int hold;
+	char *addr;
+	size_t maplen;
+};
+
+static int map_target(struct target *t, int writable)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: pinctl info | stats | load [KO] | unload | demo\n");
-	return status;
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+	struct stat st;
+	int fd;
+
+	if (!t->file) {
+		t->maplen = t->anon_size;
+		t->addr = mmap(NULL, t->maplen, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		return t->addr == MAP_FAILED ? -errno : 0;
+	}
+	fd = open(t->file, writable ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -errno;
+	}
+	t->maplen = st.st_size;
+	if (!t->maplen) {
+		close(fd);
+		return -EINVAL;
+	}
+	/* populated, so that the pages in the page cache are mapped */
+	t->addr = mmap(NULL, t->maplen, prot, MAP_SHARED | MAP_POPULATE, fd, 0);
+	close(fd);
+	return t->addr == MAP_FAILED ? -errno : 0;
+}
+
+static int parse_target(int argc, char **argv, struct target *t)
+{
+	static const struct option opts[] = {
+		{ "anon", required_argument, NULL, 'a' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "len", required_argument, NULL, 'l' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "longterm", no_argument, NULL, 'L' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "dirty", no_argument, NULL, 'd' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	memset(t, 0, sizeof(*t));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (parse_size(optarg, &t->anon_size) || !t->anon_size)
+				return -EINVAL;
+			break;
+		case 'o':
+			if (parse_size(optarg, &t->offset))
+				return -EINVAL;
+			break;
+		case 'l':
+			if (parse_size(optarg, &t->len))
+				return -EINVAL;
+			break;
+		case 'w':
+			t->flags |= PINCTL_PIN_WRITE;
+			break;
+		case 'L':
+			t->flags |= PINCTL_PIN_LONGTERM;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "fast"))
+				t->flags |= PINCTL_PIN_FAST;
+			else if (!strcmp(optarg, "locked"))
+				t->flags |= PINCTL_PIN_LOCKED;
+			else if (!strcmp(optarg, "unlocked"))
+				t->flags |= PINCTL_PIN_UNLOCKED;
+			else
+				return -EINVAL;
+			break;
+		case 'd':
+			t->dirty = 1;
+			break;
+		case 'h':
+			if (parse_size(optarg, &v) || v > 86400 * 365)
+				return -EINVAL;
+			t->hold = v;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		t->file = argv[optind++];
+	if (optind != argc || !t->file == !t->anon_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* --offset/--len within the mapping, page aligned; whole mapping by default. */
+static int range_of(const struct target *t, char **addr, size_t *len)
+{
+	uint64_t l = t->len ? t->len : t->maplen - (t->offset < t->maplen ? t->offset : 0);
+
+	if (t->offset % PAGE_SIZE_GUESS || t->offset >= t->maplen ||
+	    l > t->maplen - t->offset)
+		return -ERANGE;
+	*addr = t->addr + t->offset;
+	*len = (l + PAGE_SIZE_GUESS - 1) & ~(PAGE_SIZE_GUESS - 1);
+	return 0;
+}
+
+static int show_pages(struct pinctl *ctx, uint64_t handle, char *addr,
+		      size_t len, int pinned)
+{
+	size_t n = len / PAGE_SIZE_GUESS, shown = n > 8 ? 8 : n;
+	struct pinctl_page *p = calloc(n, sizeof(*p));
+	size_t counts[15] = { 0 };
+	char label[32];
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = pinned ? pinctl_query(ctx, handle, 0, n, p) :
+		       pinctl_probe(ctx, addr, len, p);
+	for (size_t i = 0; !ret && i < n; i++) {
+		for (int b = 0; b < 15; b++)
+			counts[b] += !!(p[i].flags & (1U << b));
+		if (i < shown) {
+			snprintf(label, sizeof(label), "page %zu:", i);
+			print_page(label, &p[i]);
+		}
+	}
+	if (!ret && n > shown)
+		printf("  ... %zu pages: %zu present, %zu pinned, %zu dirty, %zu writeback, %zu truncated\n",
+		       n, counts[0], counts[1], counts[8], counts[9], counts[5]);
+	free(p);
+	return ret;
+}
+
+static int cmd_pin(int argc, char **argv)
+{
+	struct pinctl *ctx;
+	struct target t;
+	uint64_t handle;
+	size_t len;
+	char *addr;
+	int ret;
+
+	if (parse_target(argc, argv, &t))
+		return usage(2);
+	ret = map_target(&t, t.flags & PINCTL_PIN_WRITE);
+	if (ret)
+		return fail(t.file ? t.file : "mmap", ret);
+	ret = range_of(&t, &addr, &len);
+	if (ret)
+		return fail("--offset/--len", ret);
+	if (open_dev(&ctx))
+		return 1;
+	ret = pinctl_pin(ctx, addr, len, t.flags, &handle);
+	if (ret) {
+		pinctl_close(ctx);
+		return fail("pin", ret);
+	}
+	printf("pinned %zu bytes at %p, handle %llu\n", len, (void *)addr,
+	       (unsigned long long)handle);
+	ret = show_pages(ctx, handle, addr, len, 1);
+	for (unsigned int left = t.hold; !ret && left; left--) {
+		if (left % 10 == 0 || left == t.hold)
+			printf("holding the pin: %u s left (pid %d)\n", left, getpid());
+		fflush(stdout);
+		sleep(1);
+	}
+	if (!ret && t.hold)
+		ret = show_pages(ctx, handle, addr, len, 1);
+	ret = ret ?: pinctl_unpin(ctx, handle, t.dirty ? PINCTL_UNPIN_DIRTY : 0);
+	if (!ret)
+		printf("released%s\n", t.dirty ? " (dirty)" : "");
+	pinctl_close(ctx);
+	return ret ? fail("pin", ret) : 0;
+}
+
+static int cmd_probe(int argc, char **argv)
+{
+	struct pinctl *ctx;
+	struct target t;
+	size_t len;
+	char *addr;
+	int ret;
+
+	if (parse_target(argc, argv, &t) || t.flags || t.dirty || t.hold)
+		return usage(2);
+	ret = map_target(&t, 0);
+	if (ret)
+		return fail(t.file ? t.file : "mmap", ret);
+	ret = range_of(&t, &addr, &len);
+	if (ret)
+		return fail("--offset/--len", ret);
+	if (open_dev(&ctx))
+		return 1;
+	ret = show_pages(ctx, 0, addr, len, 0);
+	pinctl_close(ctx);
+	return ret ? fail("probe", ret) : 0;
 }
 
 int main(int argc, char **argv)
@@ -154,24 +455,27 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage(2);
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help"))
 		return usage(0);
-	if (!strcmp(argv[1], "info"))
+	if (!strcmp(argv[1], "info") && argc == 2)
 		return cmd_info();
-	if (!strcmp(argv[1], "stats"))
+	if (!strcmp(argv[1], "stats") && argc == 2)
 		return cmd_stats();
-	if (!strcmp(argv[1], "demo"))
+	if (!strcmp(argv[1], "demo") && argc == 2)
 		return cmd_demo();
-	if (!strcmp(argv[1], "load")) {
+	if (!strcmp(argv[1], "pin"))
+		return cmd_pin(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "probe"))
+		return cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "load") && argc <= 3) {
 		ret = pinctl_module_load(argc > 2 ? argv[2] : NULL);
 		if (ret == -EEXIST)
 			return 0;
 		return ret ? fail("load", ret) : 0;
 	}
-	if (!strcmp(argv[1], "unload")) {
+	if (!strcmp(argv[1], "unload") && argc == 2) {
 		ret = pinctl_module_unload();
-		if (ret == -EAGAIN)
-			fprintf(stderr, "pinctl: /dev/pintest is still open\n");
 		return ret ? fail("unload", ret) : 0;
 	}
 	return usage(2);

@@ -122,20 +122,20 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	range->addr = cmd->addr;
 	range->npages = npages;
 	range->writable = cmd->flags & PINTEST_PIN_WRITE;
+	/* charged first: a request over RLIMIT_MEMLOCK allocates nothing */
+	range->mm = current->mm;
+	ret = charge_pinned_vm(range->mm, npages);
+	if (ret)
+		goto err_free_range;
 	range->pages = kvmalloc_array(npages, sizeof(*range->pages),
 				      GFP_KERNEL_ACCOUNT);
 	if (!range->pages) {
 		ret = -ENOMEM;
-		goto err_free_range;
+		goto err_uncharge;
 	}
-
-	range->mm = current->mm;
-	ret = charge_pinned_vm(range->mm, npages);
-	if (ret)
-		goto err_free_pages;
 	ret = pin_all(range, cmd->flags);
 	if (ret)
-		goto err_uncharge;
+		goto err_free_pages;
 	mmgrab(range->mm);
 
 	ret = xa_alloc(&pf->pins, &handle, range,
@@ -155,10 +155,10 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	cmd->out_npages = npages;
 	return 0;
 
-err_uncharge:
-	atomic64_sub(npages, &range->mm->pinned_vm);
 err_free_pages:
 	kvfree(range->pages);
+err_uncharge:
+	atomic64_sub(npages, &range->mm->pinned_vm);
 err_free_range:
 	kfree(range);
 	return ret;

@@ -34,11 +34,17 @@ Suite *suite_lifetime(struct pt_run *run);
 Suite *suite_file(struct pt_run *run);
 Suite *suite_stress(struct pt_run *run);
 Suite *suite_integration(struct pt_run *run);
+Suite *suite_fuzz(struct pt_run *run);
+Suite *suite_security(struct pt_run *run);
 
 struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);
 long pt_vmpin_kb(void);
 void pt_drop_caches(void);
+char *pt_anon(size_t len);
+int pt_in_child(int (*fn)(void *), void *arg);
+
+#define NOBODY 65534
 
 /* The kinds of memory every success path runs on. */
 enum mem_kind {

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pt.h"
@@ -76,6 +78,30 @@ long pt_vmpin_kb(void)
 	return kb;
 }
 
+char *pt_anon(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+/* Runs @fn in a child and returns its exit status (0 = its checks held). */
+int pt_in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(fn(arg));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child died of signal %d",
+		      WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
 void pt_drop_caches(void)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
@@ -99,6 +125,8 @@ int main(void)
 	srunner_add_suite(sr, suite_lifetime(&run));
 	srunner_add_suite(sr, suite_file(&run));
 	srunner_add_suite(sr, suite_stress(&run));
+	srunner_add_suite(sr, suite_security(&run));
+	srunner_add_suite(sr, suite_fuzz(&run));
 	srunner_add_suite(sr, suite_integration(&run));
 	srunner_run_all(sr, CK_NORMAL);
 	n_run = srunner_ntests_run(sr);

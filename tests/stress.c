@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "stress.h"
 
 static double now(void)
@@ -51,9 +52,8 @@ void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
 	pt_stats(st->ctx, &st->before);
 	st->vmpin_before = pt_vmpin_kb();
 	/* only what the kernel logs from now on counts */
-	st->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	st->kmsg = kmsg_open();
 	ck_assert_int_ge(st->kmsg, 0);
-	lseek(st->kmsg, 0, SEEK_END);
 }
 
 int stress_more(struct stress *st)
@@ -73,44 +73,16 @@ int stress_more(struct stress *st)
 	return t < st->deadline;
 }
 
-static const char *const complaints[] = {
-	"WARNING:", "BUG:", "Oops", "general protection fault",
-	"possible recursive locking", "circular locking dependency",
-	"inconsistent lock state", "does not have buffers attached",
-};
-
-/* Kernel reports logged since stress_begin(); each one is printed. */
-static int kernel_reports(struct stress *st)
-{
-	char rec[8192];
-	int reports = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(st->kmsg, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records were overwritten: read on */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		for (size_t i = 0; i < sizeof(complaints) / sizeof(complaints[0]); i++) {
-			if (strstr(rec, complaints[i])) {
-				printf("stress %s/%s: kernel: %s", st->scenario,
-				       mem_name(st->kind), strchr(rec, ';') + 1);
-				reports++;
-				break;
-			}
-		}
-	}
-	close(st->kmsg);
-	return reports;
-}
-
 void stress_end(struct stress *st)
 {
 	struct pinctl_stats after;
 	const char *path = getenv("PINTEST_STRESS_REPORT");
-	int reports = kernel_reports(st);
+	char who[64];
+	int reports;
+
+	snprintf(who, sizeof(who), "stress %s/%s", st->scenario,
+		 mem_name(st->kind));
+	reports = kmsg_reports(st->kmsg, who);
 
 	pt_stats(st->ctx, &after);
 	if (path) {

@@ -16,32 +16,6 @@
 
 #include "pt.h"
 
-#define NOBODY 65534
-
-static char *anon(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	return p;
-}
-
-/* Runs @fn in a child and returns its exit status (0 = its checks held). */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (!pid)
-		_exit(fn(arg));
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status), "child died of signal %d",
-		      WTERMSIG(status));
-	return WEXITSTATUS(status);
-}
-
 static void assert_unpinned(struct pinctl *ctx, const char *buf, size_t len)
 {
 	struct pinctl_page p;
@@ -58,7 +32,7 @@ START_TEST(close_releases_pins)
 {
 	struct pinctl *ctx = pt_open(), *other = pt_open();
 	struct pinctl_stats s0, s;
-	char *buf = anon(8 * PAGE);
+	char *buf = pt_anon(8 * PAGE);
 	uint64_t h;
 
 	pt_stats(ctx, &s0);
@@ -81,7 +55,7 @@ END_TEST
 static int pin_and_exit(void *arg)
 {
 	struct pinctl *ctx = NULL;
-	char *buf = anon(16 * PAGE);
+	char *buf = pt_anon(16 * PAGE);
 	uint64_t h;
 
 	(void)arg;
@@ -97,7 +71,7 @@ START_TEST(exit_releases_pins)
 	struct pinctl_stats s0, s;
 
 	pt_stats(ctx, &s0);
-	ck_assert_int_eq(in_child(pin_and_exit, NULL), 0);
+	ck_assert_int_eq(pt_in_child(pin_and_exit, NULL), 0);
 	pt_stats(ctx, &s);
 	ck_assert_uint_eq(s.live_pins, s0.live_pins);
 	ck_assert_uint_eq(s.total_pins, s0.total_pins + 1);
@@ -118,7 +92,7 @@ static int child_uses_shared_fd(void *p)
 {
 	struct fork_arg *a = p;
 	struct pinctl_page page;
-	char *mine = anon(2 * PAGE);
+	char *mine = pt_anon(2 * PAGE);
 	uint64_t h;
 
 	if (pinctl_query(a->ctx, a->parent_handle, 0, 1, &page) ||
@@ -137,13 +111,13 @@ static int child_uses_shared_fd(void *p)
 
 START_TEST(fork_shares_the_fd)
 {
-	struct fork_arg a = { .ctx = pt_open(), .parent_buf = anon(PAGE) };
+	struct fork_arg a = { .ctx = pt_open(), .parent_buf = pt_anon(PAGE) };
 	struct pinctl_stats s0, s;
 
 	pt_stats(a.ctx, &s0);
 	ck_assert_int_eq(pinctl_pin(a.ctx, a.parent_buf, PAGE, PINCTL_PIN_WRITE,
 				    &a.parent_handle), 0);
-	ck_assert_int_eq(in_child(child_uses_shared_fd, &a), 0);
+	ck_assert_int_eq(pt_in_child(child_uses_shared_fd, &a), 0);
 	/* the child's DMA into the parent's pin is seen by the parent */
 	ck_assert_uint_eq(pinctl_pattern_check(a.parent_buf, 0, PAGE, 77, NULL), 0);
 	pt_stats(a.ctx, &s);
@@ -178,7 +152,7 @@ static int memlock_as_nobody(void *p)
 {
 	struct pinctl *ctx = p;
 	struct rlimit lim = { 16 * PAGE, 16 * PAGE };
-	char *buf = anon(32 * PAGE);
+	char *buf = pt_anon(32 * PAGE);
 	uint64_t h1, h2;
 
 	if (setrlimit(RLIMIT_MEMLOCK, &lim) || setgid(NOBODY) || setuid(NOBODY))
@@ -202,7 +176,7 @@ START_TEST(memlock_limit_without_cap_ipc_lock)
 {
 	struct pinctl *ctx = pt_open();
 
-	ck_assert_int_eq(in_child(memlock_as_nobody, ctx), 0);
+	ck_assert_int_eq(pt_in_child(memlock_as_nobody, ctx), 0);
 	pinctl_close(ctx);
 }
 END_TEST
@@ -211,7 +185,7 @@ START_TEST(cap_ipc_lock_bypasses_memlock)
 {
 	struct pinctl *ctx = pt_open();
 	struct rlimit lim = { PAGE, PAGE };
-	char *buf = anon(8 * PAGE);
+	char *buf = pt_anon(8 * PAGE);
 	uint64_t h;
 
 	ck_assert_int_eq(setrlimit(RLIMIT_MEMLOCK, &lim), 0);
@@ -226,7 +200,7 @@ static int pfn_as_nobody(void *p)
 {
 	struct pinctl *ctx = p;
 	struct pinctl_page page;
-	char *buf = anon(PAGE);
+	char *buf = pt_anon(PAGE);
 	uint64_t h;
 
 	if (setgid(NOBODY) || setuid(NOBODY))
@@ -245,13 +219,13 @@ START_TEST(pfn_only_for_cap_sys_admin)
 {
 	struct pinctl *ctx = pt_open();
 	struct pinctl_page page;
-	char *buf = anon(PAGE);
+	char *buf = pt_anon(PAGE);
 	uint64_t h;
 
 	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), 0);
 	ck_assert_int_eq(pinctl_query(ctx, h, 0, 1, &page), 0);
 	ck_assert_uint_ne(page.pfn, 0);
-	ck_assert_int_eq(in_child(pfn_as_nobody, ctx), 0);
+	ck_assert_int_eq(pt_in_child(pfn_as_nobody, ctx), 0);
 	pinctl_close(ctx);
 }
 END_TEST
@@ -261,7 +235,7 @@ START_TEST(munmap_while_pinned)
 {
 	struct pinctl *ctx = pt_open();
 	struct pinctl_page page;
-	char *buf = anon(4 * PAGE);
+	char *buf = pt_anon(4 * PAGE);
 	uint64_t h;
 
 	ck_assert_int_eq(pinctl_pin(ctx, buf, 4 * PAGE, PINCTL_PIN_WRITE, &h), 0);
@@ -286,7 +260,7 @@ END_TEST
 START_TEST(writer_count_and_stop)
 {
 	struct pinctl *ctx = pt_open();
-	char *buf = anon(4 * PAGE);
+	char *buf = pt_anon(4 * PAGE);
 	uint64_t h, passes, bytes;
 
 	struct pinctl_stats s0, s;
@@ -326,7 +300,7 @@ END_TEST
 START_TEST(unpin_and_close_stop_a_running_writer)
 {
 	struct pinctl *ctx = pt_open(), *other = pt_open();
-	char *buf = anon(8 * PAGE);
+	char *buf = pt_anon(8 * PAGE);
 	struct pinctl_stats s0, s;
 	uint64_t h1, h2;
 
@@ -337,7 +311,7 @@ START_TEST(unpin_and_close_stop_a_running_writer)
 	ck_assert_int_eq(pinctl_unpin(ctx, h1, PINCTL_UNPIN_DIRTY), 0);
 	ck_assert_int_eq(pinctl_dma_stop(ctx, h1, NULL, NULL), -ENOENT);
 
-	buf = anon(8 * PAGE);
+	buf = pt_anon(8 * PAGE);
 	ck_assert_int_eq(pinctl_pin(other, buf, 8 * PAGE, PINCTL_PIN_WRITE, &h2), 0);
 	ck_assert_int_eq(pinctl_dma_start(other, h2, 0, 8 * PAGE, 2, 0, 0), 0);
 	pinctl_close(other);
@@ -355,7 +329,7 @@ END_TEST
 static int exit_while_writing(void *arg)
 {
 	struct pinctl *ctx = NULL;
-	char *buf = anon(16 * PAGE);
+	char *buf = pt_anon(16 * PAGE);
 	uint64_t h;
 
 	(void)arg;
@@ -372,7 +346,7 @@ START_TEST(exit_stops_a_running_writer)
 	struct pinctl_stats s0, s;
 
 	pt_stats(ctx, &s0);
-	ck_assert_int_eq(in_child(exit_while_writing, NULL), 0);
+	ck_assert_int_eq(pt_in_child(exit_while_writing, NULL), 0);
 	pt_stats(ctx, &s);
 	ck_assert_uint_eq(s.live_pins, s0.live_pins);
 	ck_assert_uint_eq(s.live_pages, s0.live_pages);

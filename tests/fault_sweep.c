@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fault-sweep: every allocation on the driver's paths fails once, in turn.
+ * For each step (a PIN of each method and size, QUERY, PROBE, DMA, the
+ * writer, UNPIN, close with pins held), the Nth fault-injection point the
+ * task reaches is made to fail (/proc/thread-self/fail-nth, failslab and
+ * fail_page_alloc), for N = 1, 2, ... until the step runs without reaching
+ * the Nth.  Every failure must be a documented errno that leaves nothing
+ * behind: no live pin, no pinned page, no pinned_vm; and at the end
+ * kmemleak must find nothing allocated by pintest.  Needs a kernel with
+ * CONFIG_FAULT_INJECTION (make check-debug).  Ends with
+ * "fault-sweep: N passed, N failed" over the steps.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pinctl.h"
+
+#define PAGE_SZ	4096UL
+#define BIG	600	/* pages: two gup chunks, a page array over a page */
+#define DBG	"/sys/kernel/debug/"
+
+struct env {
+	struct pinctl *ctx;	/* held across a step */
+	char *buf;		/* BIG pages, populated */
+	uint64_t h;		/* the pin a step works on */
+	int failed;		/* broken invariants of this step */
+};
+
+static int write_str(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, strlen(v)) != (ssize_t)strlen(v))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long read_long(const char *path)
+{
+	char b[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof(b) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? strtol(b, NULL, 10) : -1;
+}
+
+static long vmpin_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static void bad(struct env *e, const char *step, long n, const char *what, long v)
+{
+	printf("fault-sweep: FAIL %s, fault %ld: %s (%ld)\n", step, n, what, v);
+	e->failed++;
+}
+
+static uint64_t live_pins(void)
+{
+	struct pinctl *c;
+	struct pinctl_stats s = { 0 };
+
+	if (pinctl_open(&c, NULL))
+		return ~0ULL;
+	pinctl_stats(c, &s);
+	pinctl_close(c);
+	return s.live_pins;
+}
+
+static int any_pinned(struct pinctl *ctx, const char *buf, size_t pages)
+{
+	struct pinctl_page p;
+
+	for (size_t i = 0; i < pages; i++)
+		if (pinctl_probe(ctx, buf + i * PAGE_SZ, PAGE_SZ, &p) ||
+		    p.flags & PINCTL_PAGE_MAYBE_DMA_PINNED)
+			return 1;
+	return 0;
+}
+
+/* ---- the steps: setup (no faults), the op (swept), undo ---- */
+
+static int open_op(struct env *e)
+{
+	return pinctl_open(&e->ctx, NULL);
+}
+
+static void close_undo(struct env *e)
+{
+	pinctl_close(e->ctx);
+	e->ctx = NULL;
+}
+
+static int open_ctx(struct env *e)
+{
+	return pinctl_open(&e->ctx, NULL);
+}
+
+static int pin_setup(struct env *e)
+{
+	int ret = open_ctx(e);
+
+	return ret ?: pinctl_pin(e->ctx, e->buf, 4 * PAGE_SZ, PINCTL_PIN_WRITE, &e->h);
+}
+
+static void unpin_undo(struct env *e)
+{
+	pinctl_unpin(e->ctx, e->h, 0);
+	close_undo(e);
+}
+
+#define PIN_OP(name, pages, flags)					\
+static int name(struct env *e)						\
+{									\
+	return pinctl_pin(e->ctx, e->buf, (pages) * PAGE_SZ, flags, &e->h); \
+}
+
+PIN_OP(pin_fast, 4, PINCTL_PIN_WRITE | PINCTL_PIN_FAST)
+PIN_OP(pin_locked, 4, PINCTL_PIN_WRITE | PINCTL_PIN_LOCKED)
+PIN_OP(pin_unlocked, 4, PINCTL_PIN_WRITE | PINCTL_PIN_UNLOCKED)
+PIN_OP(pin_longterm, 4, PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM)
+PIN_OP(pin_big, BIG, PINCTL_PIN_WRITE)
+
+static int query_op(struct env *e)
+{
+	struct pinctl_page p[4];
+
+	return pinctl_query(e->ctx, e->h, 0, 4, p);
+}
+
+static int probe_op(struct env *e)
+{
+	struct pinctl_page p[4];
+
+	return pinctl_probe(e->ctx, e->buf, 4 * PAGE_SZ, p);
+}
+
+static int dma_op(struct env *e)
+{
+	char b[64] = "fault-sweep";
+	int ret = pinctl_dma_write(e->ctx, e->h, 100, b, sizeof(b));
+
+	ret = ret ?: pinctl_dma_read(e->ctx, e->h, 100, b, sizeof(b));
+	ret = ret ?: pinctl_dma_fill(e->ctx, e->h, 0, 4 * PAGE_SZ, 7);
+	return ret ?: pinctl_dma_verify(e->ctx, e->h, 0, 4 * PAGE_SZ, 7);
+}
+
+static int writer_op(struct env *e)
+{
+	int ret = pinctl_dma_start(e->ctx, e->h, 0, 4 * PAGE_SZ, 3, 4, 0);
+
+	return ret ?: pinctl_dma_stop(e->ctx, e->h, NULL, NULL);
+}
+
+static int unpin_op(struct env *e)
+{
+	return pinctl_unpin(e->ctx, e->h, PINCTL_UNPIN_DIRTY);
+}
+
+static void nothing(struct env *e)
+{
+	(void)e;
+}
+
+static int close_with_pins_op(struct env *e)
+{
+	close_undo(e);
+	return 0;
+}
+
+struct step {
+	const char *name;
+	int (*setup)(struct env *e);
+	int (*op)(struct env *e);
+	void (*undo)(struct env *e);	/* after a successful op */
+	void (*undo_failed)(struct env *e);
+	int pins;			/* pins the op adds when it succeeds */
+	int pages;			/* pages a failed op must leave unpinned */
+};
+
+static const struct step steps[] = {
+	{ "open", NULL, open_op, close_undo, nothing, 0, 0 },
+	{ "pin fast", open_ctx, pin_fast, unpin_undo, close_undo, 1, 4 },
+	{ "pin locked", open_ctx, pin_locked, unpin_undo, close_undo, 1, 4 },
+	{ "pin unlocked", open_ctx, pin_unlocked, unpin_undo, close_undo, 1, 4 },
+	{ "pin longterm", open_ctx, pin_longterm, unpin_undo, close_undo, 1, 4 },
+	{ "pin 600 pages", open_ctx, pin_big, unpin_undo, close_undo, 1, BIG },
+	{ "query", pin_setup, query_op, unpin_undo, unpin_undo, 0, 0 },
+	{ "probe", pin_setup, probe_op, unpin_undo, unpin_undo, 0, 0 },
+	{ "dma", pin_setup, dma_op, unpin_undo, unpin_undo, 0, 0 },
+	{ "writer", pin_setup, writer_op, unpin_undo, unpin_undo, 0, 0 },
+	{ "unpin", pin_setup, unpin_op, close_undo, unpin_undo, -1, 0 },
+	{ "close with a pin", pin_setup, close_with_pins_op, nothing, nothing, -1, 0 },
+};
+
+static int documented(int err)
+{
+	return err == ENOMEM || err == EFAULT || err == EINTR;
+}
+
+/* Sweeps one step; returns the number of faults it went through. */
+static long sweep(const struct step *s, struct env *e)
+{
+	char nth[32];
+	long n;
+
+	for (n = 1; n < 100000; n++) {
+		uint64_t pins0;
+		long vmpin0, left;
+		int ret;
+
+		if (s->setup && s->setup(e)) {
+			bad(e, s->name, n, "setup failed without faults", 0);
+			return n;
+		}
+		pins0 = live_pins();
+		vmpin0 = vmpin_kb();
+		snprintf(nth, sizeof(nth), "%ld", n);
+		write_str("/proc/thread-self/fail-nth", nth);
+		ret = s->op(e);
+		left = read_long("/proc/thread-self/fail-nth");
+		write_str("/proc/thread-self/fail-nth", "0");
+
+		if (ret && !documented(-ret))
+			bad(e, s->name, n, "undocumented errno", ret);
+		if (ret) {
+			/* a failed step leaves everything as it was */
+			if (live_pins() != pins0)
+				bad(e, s->name, n, "live pins changed by a failed request",
+				    (long)live_pins());
+			if (vmpin_kb() != vmpin0)
+				bad(e, s->name, n, "VmPin changed by a failed request", vmpin_kb());
+			if (any_pinned(e->ctx, e->buf, s->pages))
+				bad(e, s->name, n, "a failed pin left a page pinned", ret);
+			s->undo_failed(e);
+		} else {
+			if (live_pins() != pins0 + s->pins)
+				bad(e, s->name, n, "live pins after success", (long)live_pins());
+			s->undo(e);
+		}
+		if (live_pins() != 0)
+			bad(e, s->name, n, "pins left after undo", (long)live_pins());
+		if (left > 0) {
+			/* the op reached fewer than n fault points: all swept */
+			if (ret)
+				bad(e, s->name, n, "failed with no fault injected", ret);
+			return n - 1;
+		}
+	}
+	bad(e, s->name, n, "did not converge", n);
+	return n;
+}
+
+/* kmemleak entries whose backtrace names pintest; -1 without kmemleak. */
+static int pintest_leaks(void)
+{
+	char line[512];
+	int leaks = 0;
+	FILE *f;
+
+	if (write_str(DBG "kmemleak", "scan"))
+		return -1;
+	sleep(6);	/* an object must be unreferenced for 5 s */
+	write_str(DBG "kmemleak", "scan");
+	f = fopen(DBG "kmemleak", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[pintest]")) {
+			printf("fault-sweep: kmemleak: %s", line);
+			leaks++;
+		}
+	fclose(f);
+	return leaks;
+}
+
+int main(void)
+{
+	struct env e = { 0 };
+	int passed = 0, failed = 0, leaks;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (access("/proc/thread-self/fail-nth", W_OK)) {
+		printf("fault-sweep: no /proc/thread-self/fail-nth: needs CONFIG_FAULT_INJECTION (make check-debug)\n");
+		printf("fault-sweep: 0 passed, 1 failed\n");
+		return 1;
+	}
+	/* both injectors may fail sleeping allocations and order-0 pages, quietly */
+	if (write_str(DBG "failslab/ignore-gfp-wait", "N") ||
+	    write_str(DBG "failslab/verbose", "0") ||
+	    write_str(DBG "fail_page_alloc/ignore-gfp-wait", "N") ||
+	    write_str(DBG "fail_page_alloc/min-order", "0") ||
+	    write_str(DBG "fail_page_alloc/verbose", "0")) {
+		printf("fault-sweep: cannot configure failslab/fail_page_alloc in debugfs\n");
+		printf("fault-sweep: 0 passed, 1 failed\n");
+		return 1;
+	}
+	e.buf = mmap(NULL, BIG * PAGE_SZ, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (e.buf == MAP_FAILED)
+		return 1;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		long faults;
+
+		e.failed = 0;
+		faults = sweep(&steps[i], &e);
+		printf("fault-sweep: %-16s %4ld fault points, %s\n", steps[i].name, faults,
+		       e.failed ? "FAILED" : "every failure clean");
+		if (e.failed)
+			failed++;
+		else
+			passed++;
+	}
+	if (vmpin_kb() != 0) {
+		printf("fault-sweep: FAIL VmPin %ld kB after the sweep\n", vmpin_kb());
+		failed++;
+	}
+	leaks = pintest_leaks();
+	if (leaks < 0)
+		printf("fault-sweep: SKIP kmemleak check: no kmemleak in debugfs\n");
+	else if (leaks > 0)
+		failed++;
+	else
+		printf("fault-sweep: kmemleak: nothing of pintest's leaked\n");
+	printf("fault-sweep: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

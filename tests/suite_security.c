@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The threat model as tests (see pintest(4), SECURITY): what an
+ * unprivileged holder of a /dev/pintest descriptor cannot do.  It cannot
+ * make the "device" write into memory it may only read (a root-owned file
+ * stays as it was), cannot learn page frame numbers or kernel pointers,
+ * cannot open the device unless the mode and group allow it, and cannot
+ * pin any memory but its own.  The memlock limit is in suite_lifetime.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/pintest.h>
+
+#include "pt.h"
+
+#define FILE_LEN (4 * PAGE)
+
+static int drop_to_nobody(void)
+{
+	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY);
+}
+
+static char root_file[512];
+
+/*
+ * As nobody, with a descriptor root opened: a read-only mapping of a
+ * root-owned 0644 file pins only without WRITE, and no DMA may write it.
+ */
+static int write_root_file_as_nobody(void *p)
+{
+	struct pinctl *ctx = p;
+	uint64_t h, bad;
+	char *shared, *private;
+	int fd;
+
+	if (drop_to_nobody())
+		return 10;
+	fd = open(root_file, O_RDONLY);
+	if (fd < 0 || open(root_file, O_RDWR) >= 0)
+		return 11;
+	shared = mmap(NULL, FILE_LEN, PROT_READ, MAP_SHARED, fd, 0);
+	private = mmap(NULL, FILE_LEN, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (shared == MAP_FAILED || private == MAP_FAILED)
+		return 12;
+	/* no FOLL_FORCE: a read-only mapping is not writable, shared or not */
+	if (pinctl_pin(ctx, shared, FILE_LEN, PINCTL_PIN_WRITE, &h) != -EFAULT)
+		return 1;
+	if (pinctl_pin(ctx, private, FILE_LEN, PINCTL_PIN_WRITE, &h) != -EFAULT)
+		return 2;
+	if (pinctl_pin(ctx, shared, FILE_LEN, 0, &h))
+		return 3;
+	if (pinctl_dma_write(ctx, h, 0, "owned", 5) != -EPERM)
+		return 4;
+	if (pinctl_dma_fill(ctx, h, 0, FILE_LEN, 1) != -EPERM)
+		return 5;
+	if (pinctl_dma_start(ctx, h, 0, FILE_LEN, 1, 1, 0) != -EPERM)
+		return 6;
+	/* reading is what a read-only pin is for */
+	if (pinctl_dma_compare(ctx, h, 0, FILE_LEN, 42, &bad, NULL) || bad)
+		return 7;
+	if (pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY))
+		return 8;
+	return 0;
+}
+
+START_TEST(ro_pin_of_root_file_cannot_write_it)
+{
+	const char *dir = getenv("PINTEST_EXT4_DIR");
+	struct pinctl *ctx = pt_open();
+	char *want = malloc(FILE_LEN), *got = malloc(FILE_LEN);
+	int fd;
+
+	snprintf(root_file, sizeof(root_file), "%s/root-owned", dir);
+	pinctl_pattern_fill(want, 0, FILE_LEN, 42);
+	fd = open(root_file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchown(fd, 0, 0), 0);
+	ck_assert_int_eq(write(fd, want, FILE_LEN), FILE_LEN);
+	ck_assert_int_eq(fsync(fd), 0);
+	close(fd);
+
+	ck_assert_int_eq(pt_in_child(write_root_file_as_nobody, ctx), 0);
+	pt_drop_caches();	/* read it back from the disk */
+	fd = open(root_file, O_RDONLY);
+	ck_assert_int_eq(read(fd, got, FILE_LEN), FILE_LEN);
+	ck_assert_msg(!memcmp(want, got, FILE_LEN), "the root-owned file changed");
+	close(fd);
+	unlink(root_file);
+	free(want);
+	free(got);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/* No output word of any ioctl may look like a kernel address. */
+static int kernel_pointer_in(const void *buf, size_t len)
+{
+	const unsigned char *b = buf;
+
+	for (size_t i = 0; i + 8 <= len; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, b + i, sizeof(v));
+		if (v >> 47 == 0x1ffff)		/* 0xffff8000_00000000 and up */
+			return 1;
+	}
+	return 0;
+}
+
+static int look_for_kernel_data(void *p)
+{
+	int fd = pinctl_fd(p);
+	char *buf = pt_anon(2 * PAGE);
+	struct pintest_page pages[2];
+	struct pintest_info info = { .size = sizeof(info) };
+	struct pintest_stats stats = { .size = sizeof(stats) };
+	struct pintest_pin pin = {
+		.size = sizeof(pin), .flags = PINTEST_PIN_WRITE,
+		.addr = (uintptr_t)buf, .length = 2 * PAGE,
+	};
+	struct pintest_query query = {
+		.size = sizeof(query), .entry_size = sizeof(pages[0]),
+		.count = 2, .pages = (uintptr_t)pages,
+	};
+	struct pintest_probe probe = {
+		.size = sizeof(probe), .entry_size = sizeof(pages[0]),
+		.addr = (uintptr_t)buf, .length = 2 * PAGE, .pages = (uintptr_t)pages,
+	};
+
+	if (drop_to_nobody())
+		return 10;
+	if (ioctl(fd, PINTEST_IOC_INFO, &info) || kernel_pointer_in(&info, sizeof(info)))
+		return 1;
+	if (ioctl(fd, PINTEST_IOC_STATS, &stats) || kernel_pointer_in(&stats, sizeof(stats)))
+		return 2;
+	if (ioctl(fd, PINTEST_IOC_PIN, &pin))
+		return 3;
+	/* a handle is a small index, not an address */
+	if (pin.out_handle == 0 || pin.out_handle > info.out_max_handles)
+		return 4;
+	query.handle = pin.out_handle;
+	memset(pages, 0xa5, sizeof(pages));
+	if (ioctl(fd, PINTEST_IOC_QUERY, &query) || kernel_pointer_in(pages, sizeof(pages)) ||
+	    pages[0].pfn || pages[1].pfn || pages[0].__reserved)
+		return 5;
+	memset(pages, 0xa5, sizeof(pages));
+	if (ioctl(fd, PINTEST_IOC_PROBE, &probe) || kernel_pointer_in(pages, sizeof(pages)) ||
+	    pages[0].pfn || pages[1].pfn)
+		return 6;
+	return 0;
+}
+
+START_TEST(no_pfn_or_kernel_pointer_for_unprivileged)
+{
+	struct pinctl *ctx = pt_open();
+
+	ck_assert_int_eq(pt_in_child(look_for_kernel_data, ctx), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+static gid_t pintest_gid;
+
+static int open_as(void *p)
+{
+	int in_group = *(int *)p;
+	gid_t groups[1] = { pintest_gid };
+	int fd;
+
+	if (setgroups(in_group, groups) || setgid(NOBODY) || setuid(NOBODY))
+		return 10;
+	fd = open("/dev/pintest", O_RDWR);
+	if (in_group)
+		return fd >= 0 ? 0 : 1;
+	return fd < 0 && errno == EACCES ? 0 : 2;
+}
+
+/* The mode and group udev/70-pintest.rules gives the node decide who opens it. */
+START_TEST(device_mode_and_group_decide_who_opens)
+{
+	struct stat st0;
+	struct group *gr;
+	int yes = 1, no = 0;
+
+	ck_assert_int_eq(system("getent group pintest >/dev/null || groupadd --system pintest"), 0);
+	gr = getgrnam("pintest");
+	ck_assert_ptr_nonnull(gr);
+	pintest_gid = gr->gr_gid;
+	ck_assert_int_eq(stat("/dev/pintest", &st0), 0);
+	ck_assert_int_eq(chown("/dev/pintest", 0, pintest_gid), 0);
+	ck_assert_int_eq(chmod("/dev/pintest", 0660), 0);
+
+	ck_assert_msg(pt_in_child(open_as, &no) == 0,
+		      "nobody outside group pintest opened /dev/pintest");
+	ck_assert_msg(pt_in_child(open_as, &yes) == 0,
+		      "a member of group pintest could not open /dev/pintest");
+
+	ck_assert_int_eq(chown("/dev/pintest", st0.st_uid, st0.st_gid), 0);
+	ck_assert_int_eq(chmod("/dev/pintest", st0.st_mode & 07777), 0);
+}
+END_TEST
+
+struct other {
+	struct pinctl *ctx;
+	char *addr;		/* the parent's page here holds 'P' */
+	uint64_t handle;	/* the child's pin, out */
+	int pipe[2];
+};
+
+/*
+ * The child replaces the page at @addr with its own and pins it through
+ * the descriptor it shares with the parent: what it pins is its page.
+ */
+static int pin_own_page(void *p)
+{
+	struct other *o = p;
+	char got = 0;
+	uint64_t h;
+
+	if (mmap(o->addr, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != o->addr)
+		return 10;
+	memset(o->addr, 'C', PAGE);
+	if (pinctl_pin(o->ctx, o->addr, PAGE, PINCTL_PIN_WRITE, &h))
+		return 1;
+	if (pinctl_dma_read(o->ctx, h, 0, &got, 1) || got != 'C')
+		return 2;
+	if (write(o->pipe[1], &h, sizeof(h)) != sizeof(h))
+		return 3;
+	return 0;	/* exits with the pin held in the shared table */
+}
+
+START_TEST(no_way_to_pin_another_process_memory)
+{
+	struct other o = { .ctx = pt_open() };
+	struct pinctl_stats s;
+	struct pinctl_page page;
+	char *child_only;
+	char got = 0;
+
+	o.addr = pt_anon(PAGE);
+	memset(o.addr, 'P', PAGE);
+	ck_assert_int_eq(pipe(o.pipe), 0);
+	ck_assert_int_eq(pt_in_child(pin_own_page, &o), 0);
+	ck_assert_int_eq(read(o.pipe[0], &o.handle, sizeof(o.handle)), sizeof(o.handle));
+
+	/* the child's pin holds the child's page, not the parent's */
+	ck_assert_int_eq(pinctl_dma_read(o.ctx, o.handle, 0, &got, 1), 0);
+	ck_assert_int_eq(got, 'C');
+	ck_assert_int_eq(o.addr[0], 'P');
+	ck_assert_int_eq(pinctl_probe(o.ctx, o.addr, PAGE, &page), 0);
+	ck_assert_msg(!(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED),
+		      "the parent's page is pinned by the child's request");
+
+	/* an address that is mapped only in another process is not ours to pin */
+	child_only = pt_anon(PAGE);
+	ck_assert_int_eq(munmap(child_only, PAGE), 0);
+	ck_assert_int_eq(pinctl_pin(o.ctx, child_only, PAGE, 0, &o.handle), -EFAULT);
+
+	pinctl_close(o.ctx);
+	ck_assert_int_eq(pinctl_open(&o.ctx, NULL), 0);
+	pt_stats(o.ctx, &s);
+	ck_assert_uint_eq(s.live_pins, 0);
+	pinctl_close(o.ctx);
+	close(o.pipe[0]);
+	close(o.pipe[1]);
+}
+END_TEST
+
+Suite *suite_security(struct pt_run *run)
+{
+	const char *nodev = pt_device_missing();
+	const char *noroot = getuid() ? "needs root (setuid to nobody, chown)" : NULL;
+	const char *noext4 = getenv("PINTEST_EXT4_DIR") ? NULL :
+			     "PINTEST_EXT4_DIR is not set (run through tools/pintest-vm)";
+	TCase *tc;
+	Suite *s = pt_suite(run, "security", 60, &tc);
+
+	PT_ADD(run, tc, ro_pin_of_root_file_cannot_write_it, nodev ?: noroot ?: noext4);
+	PT_ADD(run, tc, no_pfn_or_kernel_pointer_for_unprivileged, nodev ?: noroot);
+	PT_ADD(run, tc, device_mode_and_group_decide_who_opens, nodev ?: noroot);
+	PT_ADD(run, tc, no_way_to_pin_another_process_memory, nodev);
+	return s;
+}

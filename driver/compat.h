@@ -2,13 +2,21 @@
 /*
  * The one place for kernel-version differences (coding-style: no #if in
  * .c files).  See shared research: the vmas argument went away in 6.5, the
- * exact pin count moved into struct folio in 6.3.
+ * exact pin count moved into struct folio in 6.3, page_mapcount() went
+ * away and the unaligned helpers moved in 6.12.
  */
 #ifndef _PINTEST_COMPAT_H
 #define _PINTEST_COMPAT_H
 
 #include <linux/version.h>
 #include <linux/mm.h>
+
+/* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#include <asm/unaligned.h>
+#else
+#include <linux/unaligned.h>
+#endif
 
 /* What INFO reports as the kernel the module was built for. */
 #define PINTEST_BUILT_FOR	LINUX_VERSION_CODE
@@ -35,9 +43,25 @@ static inline int pintest_folio_pincount(struct folio *folio)
 #endif
 }
 
+/*
+ * page_mapcount() is gone in 6.12; this is what mm/internal.h calls
+ * folio_precise_page_mapcount() there: the page's own PTE mappings plus
+ * the PMD (entire) mappings of its folio.
+ */
 static inline int pintest_page_mapcount(struct page *page)
 {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	return page_mapcount(page);
+#else
+	struct folio *folio = page_folio(page);
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return mapcount;
+#endif
 }
 
 #endif /* _PINTEST_COMPAT_H */

@@ -8,8 +8,8 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "pintest.h"
 
 struct dma_cursor {

@@ -15,12 +15,13 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
 #include "pintest.h"
 
-#define PINTEST_VERSION "0.1.0"
+#define PINTEST_VERSION "0.2.0"
 
 unsigned int pintest_max_pin_pages = 1U << 20;
 module_param_named(max_pin_pages, pintest_max_pin_pages, uint, 0644);
@@ -92,11 +93,17 @@ static int ioctl_probe(struct pintest_ucmd *ucmd)
 static int ioctl_unpin(struct pintest_ucmd *ucmd)
 {
 	struct pintest_unpin *cmd = ucmd->cmd;
+	u64 t0 = ktime_get_ns();
+	int ret;
 
 	if (cmd->flags & ~PINTEST_UNPIN_DIRTY || cmd->__reserved)
 		return -EINVAL;
-	return pintest_unpin(ucmd->pf, cmd->handle,
-			     cmd->flags & PINTEST_UNPIN_DIRTY);
+	ret = pintest_unpin(ucmd->pf, cmd->handle,
+			    cmd->flags & PINTEST_UNPIN_DIRTY);
+	if (ret)
+		return ret;
+	cmd->out_unpin_ns = ktime_get_ns() - t0;
+	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 static int ioctl_dma(struct pintest_ucmd *ucmd)
@@ -124,6 +131,7 @@ static int ioctl_stats(struct pintest_ucmd *ucmd)
 	cmd->total_unpins = atomic64_read(&c->total_unpins);
 	cmd->errors = atomic64_read(&c->errors);
 	cmd->dma_bytes = atomic64_read(&c->dma_bytes);
+	cmd->bookkeeping_bytes = atomic64_read(&c->bookkeeping_bytes);
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -270,6 +278,8 @@ static struct dev_ext_attribute pintest_counter_attrs[] = {
 	{ __ATTR(total_unpins, 0444, counter_show, NULL), &pintest_counters.total_unpins },
 	{ __ATTR(errors, 0444, counter_show, NULL), &pintest_counters.errors },
 	{ __ATTR(dma_bytes, 0444, counter_show, NULL), &pintest_counters.dma_bytes },
+	{ __ATTR(bookkeeping_bytes, 0444, counter_show, NULL),
+	  &pintest_counters.bookkeeping_bytes },
 };
 
 static struct attribute *pintest_stats_attrs[] = {
@@ -280,6 +290,7 @@ static struct attribute *pintest_stats_attrs[] = {
 	&pintest_counter_attrs[4].attr.attr,
 	&pintest_counter_attrs[5].attr.attr,
 	&pintest_counter_attrs[6].attr.attr,
+	&pintest_counter_attrs[7].attr.attr,
 	NULL,
 };
 
@@ -304,13 +315,17 @@ static int __init pintest_init(void)
 {
 	int ret = misc_register(&pintest_misc);
 
-	if (ret)
+	if (ret) {
 		pr_err("cannot register /dev/pintest: %d\n", ret);
-	return ret;
+		return ret;
+	}
+	pintest_bench_init();
+	return 0;
 }
 
 static void __exit pintest_exit(void)
 {
+	pintest_bench_exit();
 	misc_deregister(&pintest_misc);
 }
 

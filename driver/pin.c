@@ -9,6 +9,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
@@ -61,11 +62,15 @@ static long pin_chunk(unsigned int method, unsigned long start,
 	}
 }
 
-/* Pins all of @range or nothing; the first failure's errno is returned. */
-static int pin_all(struct pinned_range *range, unsigned int flags)
+/*
+ * Pins all of @range or nothing; the first failure's errno is returned.
+ * *@ns is the time spent in pin_user_pages*(), for benchmarks.
+ */
+static int pin_all(struct pinned_range *range, unsigned int flags, u64 *ns)
 {
 	unsigned int gup_flags = 0;
 	unsigned long done = 0;
+	u64 t0;
 	long ret;
 
 	if (flags & PINTEST_PIN_WRITE)
@@ -78,11 +83,13 @@ static int pin_all(struct pinned_range *range, unsigned int flags)
 			ret = -EINTR;
 			goto err_unpin;
 		}
+		t0 = ktime_get_ns();
 		ret = pin_chunk(flags & PINTEST_PIN_METHODS,
 				range->addr + (done << PAGE_SHIFT),
 				min_t(unsigned long, range->npages - done,
 				      PINTEST_PIN_CHUNK),
 				gup_flags, range->pages + done);
+		*ns += ktime_get_ns() - t0;
 		if (ret <= 0) {
 			/* 6.3+ may answer 0 instead of an errno. */
 			if (!ret)
@@ -133,7 +140,8 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 		ret = -ENOMEM;
 		goto err_uncharge;
 	}
-	ret = pin_all(range, cmd->flags);
+	cmd->out_pin_ns = 0;
+	ret = pin_all(range, cmd->flags, &cmd->out_pin_ns);
 	if (ret)
 		goto err_free_pages;
 	mmgrab(range->mm);
@@ -151,6 +159,8 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	atomic64_add(npages, &pintest_counters.live_pages);
 	atomic64_inc(&pintest_counters.total_pins);
 	atomic64_add(npages, &pintest_counters.total_pages);
+	atomic64_add(pintest_range_bytes(range),
+		      &pintest_counters.bookkeeping_bytes);
 	cmd->out_handle = handle;
 	cmd->out_npages = npages;
 	return 0;
@@ -162,6 +172,12 @@ err_uncharge:
 err_free_range:
 	kfree(range);
 	return ret;
+}
+
+/* What the module holds for one pin: its record and its page array. */
+size_t pintest_range_bytes(const struct pinned_range *range)
+{
+	return sizeof(*range) + range->npages * sizeof(*range->pages);
 }
 
 static void range_release(struct kref *ref)
@@ -200,6 +216,8 @@ static void range_unlink(struct pinned_range *range, bool dirty)
 	atomic64_dec(&pintest_counters.live_pins);
 	atomic64_sub(range->npages, &pintest_counters.live_pages);
 	atomic64_inc(&pintest_counters.total_unpins);
+	atomic64_sub(pintest_range_bytes(range),
+		     &pintest_counters.bookkeeping_bytes);
 	WRITE_ONCE(range->dirty_on_release, dirty);
 	pintest_range_put(range);
 }

@@ -97,6 +97,7 @@ struct pintest_counters {
 	atomic64_t total_unpins;
 	atomic64_t errors;
 	atomic64_t dma_bytes;
+	atomic64_t bookkeeping_bytes;
 };
 
 extern struct pintest_counters pintest_counters;
@@ -107,6 +108,7 @@ extern unsigned int pintest_max_handles;
 int pintest_check_range(u64 addr, u64 length, unsigned long *npages);
 int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd);
 int pintest_unpin(struct pintest_file *pf, u32 handle, bool dirty);
+size_t pintest_range_bytes(const struct pinned_range *range);
 struct pinned_range *pintest_range_get(struct pintest_file *pf, u32 handle);
 void pintest_range_put(struct pinned_range *range);
 void pintest_release_all(struct pintest_file *pf);
@@ -121,6 +123,10 @@ int pintest_check_span(const struct pinned_range *range, u64 offset,
 		       u64 length);
 void pintest_fill_range(struct pinned_range *range, u64 offset, u64 length,
 			u64 seed);
+
+/* bench.c */
+void pintest_bench_init(void);
+void pintest_bench_exit(void);
 
 /* writer.c */
 void pintest_writer_init(struct pinned_range *range);

@@ -416,6 +416,32 @@ START_TEST(longer_struct_with_zero_tail)
 }
 END_TEST
 
+/*
+ * A caller built against ABI version 1 passes the shorter struct: it still
+ * works, and the kernel writes nothing past the size the caller gave.
+ */
+START_TEST(version_1_struct_is_not_written_past)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(PAGE);
+	struct { struct pintest_pin cmd; } v1 = {
+		.cmd = { .size = offsetof(struct pintest_pin, out_pin_ns),
+			 .addr = (uintptr_t)buf, .length = PAGE },
+	};
+	struct pintest_unpin unpin = { .size = offsetof(struct pintest_unpin, out_unpin_ns) };
+
+	v1.cmd.out_pin_ns = 0x1111;
+	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_PIN, &v1.cmd), 0);
+	ck_assert_uint_eq(v1.cmd.out_npages, 1);
+	ck_assert_uint_eq(v1.cmd.out_pin_ns, 0x1111);
+	unpin.handle = v1.cmd.out_handle;
+	unpin.out_unpin_ns = 0x2222;
+	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_UNPIN, &unpin), 0);
+	ck_assert_uint_eq(unpin.out_unpin_ns, 0x2222);
+	pinctl_close(ctx);
+}
+END_TEST
+
 START_TEST(errors_are_counted)
 {
 	struct pinctl *ctx = pt_open();
@@ -437,6 +463,7 @@ Suite *suite_errors(struct pt_run *run)
 
 	pt_add(run, tc, bad_input, 0, NROWS, NULL, nodev);
 	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
+	PT_ADD(run, tc, version_1_struct_is_not_written_past, nodev);
 	PT_ADD(run, tc, errors_are_counted, nodev);
 	return s;
 }

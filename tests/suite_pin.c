@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <linux/pintest.h>
 
 #include "pt.h"
 
@@ -278,13 +281,42 @@ START_TEST(info_reports_this_kernel)
 	ck_assert_int_eq(uname(&u), 0);
 	ck_assert_int_eq(sscanf(u.release, "%u.%u", &a, &b), 2);
 	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
-	ck_assert_uint_eq(info.abi_version, 1);
+	ck_assert_uint_eq(info.abi_version, 2);
 	ck_assert_uint_eq(info.page_size, (unsigned int)getpagesize());
 	ck_assert_uint_eq(info.methods, PINCTL_PIN_FAST | PINCTL_PIN_LOCKED |
 			  PINCTL_PIN_UNLOCKED);
 	ck_assert_uint_eq(info.kernel_version >> 8, (a << 8) + b);
 	ck_assert_uint_gt(info.max_pin_pages, 0);
 	ck_assert_uint_gt(info.max_handles, 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * ABI 2: PIN and UNPIN say how long the kernel spent, and STATS how many
+ * bytes the module holds for live pins (a record and 8 bytes a page).
+ */
+START_TEST(timing_and_bookkeeping_reported)
+{
+	struct pinctl *ctx = pt_open();
+	int fd = pinctl_fd(ctx);
+	char *buf = pt_anon(64 * PAGE);
+	struct pintest_stats s0 = { .size = sizeof(s0) }, s1 = s0, s2 = s0;
+	struct pintest_pin pin = { .size = sizeof(pin), .addr = (uintptr_t)buf,
+				   .length = 64 * PAGE };
+	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_STATS, &s0), 0);
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_PIN, &pin), 0);
+	ck_assert_uint_gt(pin.out_pin_ns, 0);
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_STATS, &s1), 0);
+	ck_assert_uint_ge(s1.bookkeeping_bytes - s0.bookkeeping_bytes, 64 * 8);
+	ck_assert_uint_le(s1.bookkeeping_bytes - s0.bookkeeping_bytes, 64 * 8 + 4096);
+	unpin.handle = pin.out_handle;
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_UNPIN, &unpin), 0);
+	ck_assert_uint_gt(unpin.out_unpin_ns, 0);
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_STATS, &s2), 0);
+	ck_assert_uint_eq(s2.bookkeeping_bytes, s0.bookkeeping_bytes);
 	pinctl_close(ctx);
 }
 END_TEST
@@ -325,6 +357,7 @@ Suite *suite_pin(struct pt_run *run)
 
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
+	PT_ADD(run, tc, timing_and_bookkeeping_reported, nodev);
 	PT_ADD(run, tc, ro_longterm_pin_of_untouched_anon_stale_before_6_2, nodev);
 	for (int k = 0; k < MEM_KINDS; k++) {
 		const char *skip = nodev ?: mem_is_file(k) && getuid() ?

@@ -11,7 +11,8 @@
 START_TEST(struct_layout)
 {
 	ck_assert_uint_eq(sizeof(struct pintest_info), 40);
-	ck_assert_uint_eq(sizeof(struct pintest_pin), 40);
+	ck_assert_uint_eq(sizeof(struct pintest_pin), 48);
+	ck_assert_uint_eq(offsetof(struct pintest_pin, out_pin_ns), 40);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_npages), 32);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, addr), 8);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_handle), 24);
@@ -19,10 +20,12 @@ START_TEST(struct_layout)
 	ck_assert_uint_eq(sizeof(struct pintest_query), 40);
 	ck_assert_uint_eq(offsetof(struct pintest_query, pages), 32);
 	ck_assert_uint_eq(sizeof(struct pintest_probe), 40);
-	ck_assert_uint_eq(sizeof(struct pintest_unpin), 16);
+	ck_assert_uint_eq(sizeof(struct pintest_unpin), 24);
+	ck_assert_uint_eq(offsetof(struct pintest_unpin, out_unpin_ns), 16);
 	ck_assert_uint_eq(sizeof(struct pintest_dma), 64);
 	ck_assert_uint_eq(offsetof(struct pintest_dma, seed), 40);
-	ck_assert_uint_eq(sizeof(struct pintest_stats), 64);
+	ck_assert_uint_eq(sizeof(struct pintest_stats), 72);
+	ck_assert_uint_eq(offsetof(struct pintest_stats, bookkeeping_bytes), 64);
 	ck_assert_uint_eq(sizeof(struct pintest_dma_start), 48);
 	ck_assert_uint_eq(offsetof(struct pintest_dma_start, count), 40);
 	ck_assert_uint_eq(sizeof(struct pintest_dma_stop), 32);

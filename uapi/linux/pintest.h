@@ -60,7 +60,7 @@
  */
 
 #define PINTEST_TYPE		0xF4
-#define PINTEST_ABI_VERSION	1
+#define PINTEST_ABI_VERSION	2
 
 enum {
 	PINTEST_CMD_INFO = 0x40,
@@ -133,6 +133,8 @@ struct pintest_info {
  * @out_handle: handle of the new pin, unique in this file descriptor
  * @__reserved: must be 0
  * @out_npages: number of pages pinned (always length / page size)
+ * @out_pin_ns: nanoseconds the module spent in pin_user_pages*() for this
+ *	pin (added in ABI version 2; a shorter struct does not get it)
  *
  * All or nothing: the whole range is pinned, or nothing stays pinned and
  * the error of the first page that could not be pinned is returned.  The
@@ -148,6 +150,7 @@ struct pintest_pin {
 	__u32 out_handle;
 	__u32 __reserved;
 	__aligned_u64 out_npages;
+	__aligned_u64 out_pin_ns;
 };
 
 #define PINTEST_IOC_PIN _IO(PINTEST_TYPE, PINTEST_CMD_PIN)
@@ -278,6 +281,8 @@ enum pintest_unpin_flags {
  * @flags: enum pintest_unpin_flags
  * @handle: the pin to release; it is invalid afterwards
  * @__reserved: must be 0
+ * @out_unpin_ns: nanoseconds this call spent releasing the pin, the
+ *	unpin_user_pages*() call included (ABI version 2)
  *
  * A DMA still running on the handle in another thread completes first;
  * the pages are released when it does.
@@ -287,6 +292,7 @@ struct pintest_unpin {
 	__u32 flags;
 	__u32 handle;
 	__u32 __reserved;
+	__aligned_u64 out_unpin_ns;
 };
 
 #define PINTEST_IOC_UNPIN _IO(PINTEST_TYPE, PINTEST_CMD_UNPIN)
@@ -350,6 +356,8 @@ struct pintest_dma {
  * @total_unpins: pins released since the module was loaded
  * @errors: ioctls that failed since the module was loaded
  * @dma_bytes: bytes the simulated device read or wrote
+ * @bookkeeping_bytes: memory the module holds for the live pins: their
+ *	records and page arrays (ABI version 2)
  *
  * The same counters are in /sys/class/misc/pintest/stats/.
  */
@@ -363,6 +371,7 @@ struct pintest_stats {
 	__aligned_u64 total_unpins;
 	__aligned_u64 errors;
 	__aligned_u64 dma_bytes;
+	__aligned_u64 bookkeeping_bytes;
 };
 
 #define PINTEST_IOC_STATS _IO(PINTEST_TYPE, PINTEST_CMD_STATS)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pinctl.h"
+#include "procfs.h"
 
 #define PAGE_SZ	4096UL
 #define BIG	600	/* pages: two gup chunks, a page array over a page */
@@ -32,43 +33,6 @@ struct env {
 	uint64_t h;		/* the pin a step works on */
 	int failed;		/* broken invariants of this step */
 };
-
-static int write_str(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, v, strlen(v)) != (ssize_t)strlen(v))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long read_long(const char *path)
-{
-	char b[32] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof(b) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? strtol(b, NULL, 10) : -1;
-}
-
-static long vmpin_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
 
 static void bad(struct env *e, const char *step, long n, const char *what, long v)
 {
@@ -235,12 +199,12 @@ static long sweep(const struct step *s, struct env *e)
 			return n;
 		}
 		pins0 = live_pins();
-		vmpin0 = vmpin_kb();
+		vmpin0 = procfs_vmpin_kb();
 		snprintf(nth, sizeof(nth), "%ld", n);
-		write_str("/proc/thread-self/fail-nth", nth);
+		procfs_write("/proc/thread-self/fail-nth", nth);
 		ret = s->op(e);
-		left = read_long("/proc/thread-self/fail-nth");
-		write_str("/proc/thread-self/fail-nth", "0");
+		left = procfs_read_long("/proc/thread-self/fail-nth");
+		procfs_write("/proc/thread-self/fail-nth", "0");
 
 		if (ret && !documented(-ret))
 			bad(e, s->name, n, "undocumented errno", ret);
@@ -249,8 +213,8 @@ static long sweep(const struct step *s, struct env *e)
 			if (live_pins() != pins0)
 				bad(e, s->name, n, "live pins changed by a failed request",
 				    (long)live_pins());
-			if (vmpin_kb() != vmpin0)
-				bad(e, s->name, n, "VmPin changed by a failed request", vmpin_kb());
+			if (procfs_vmpin_kb() != vmpin0)
+				bad(e, s->name, n, "VmPin changed by a failed request", procfs_vmpin_kb());
 			if (any_pinned(e->ctx, e->buf, s->pages))
 				bad(e, s->name, n, "a failed pin left a page pinned", ret);
 			s->undo_failed(e);
@@ -279,10 +243,10 @@ static int pintest_leaks(void)
 	int leaks = 0;
 	FILE *f;
 
-	if (write_str(DBG "kmemleak", "scan"))
+	if (procfs_write(DBG "kmemleak", "scan"))
 		return -1;
 	sleep(6);	/* an object must be unreferenced for 5 s */
-	write_str(DBG "kmemleak", "scan");
+	procfs_write(DBG "kmemleak", "scan");
 	f = fopen(DBG "kmemleak", "r");
 	if (!f)
 		return -1;
@@ -307,11 +271,11 @@ int main(void)
 		return 1;
 	}
 	/* both injectors may fail sleeping allocations and order-0 pages, quietly */
-	if (write_str(DBG "failslab/ignore-gfp-wait", "N") ||
-	    write_str(DBG "failslab/verbose", "0") ||
-	    write_str(DBG "fail_page_alloc/ignore-gfp-wait", "N") ||
-	    write_str(DBG "fail_page_alloc/min-order", "0") ||
-	    write_str(DBG "fail_page_alloc/verbose", "0")) {
+	if (procfs_write(DBG "failslab/ignore-gfp-wait", "N") ||
+	    procfs_write(DBG "failslab/verbose", "0") ||
+	    procfs_write(DBG "fail_page_alloc/ignore-gfp-wait", "N") ||
+	    procfs_write(DBG "fail_page_alloc/min-order", "0") ||
+	    procfs_write(DBG "fail_page_alloc/verbose", "0")) {
 		printf("fault-sweep: cannot configure failslab/fail_page_alloc in debugfs\n");
 		printf("fault-sweep: 0 passed, 1 failed\n");
 		return 1;
@@ -333,8 +297,8 @@ int main(void)
 		else
 			passed++;
 	}
-	if (vmpin_kb() != 0) {
-		printf("fault-sweep: FAIL VmPin %ld kB after the sweep\n", vmpin_kb());
+	if (procfs_vmpin_kb() != 0) {
+		printf("fault-sweep: FAIL VmPin %ld kB after the sweep\n", procfs_vmpin_kb());
 		failed++;
 	}
 	leaks = pintest_leaks();

@@ -34,6 +34,7 @@
 
 #include "fuzz.h"
 #include "kmsg.h"
+#include "procfs.h"
 #include "pinctl.h"
 
 #define PAGE_SZ		4096UL
@@ -687,47 +688,6 @@ static void run_process(struct proc *p)
 	free(ts);
 }
 
-static long read_num(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_num(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%ld\n", v) < 0 ? -EIO : 0;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
-static long vmpin_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* Progress on long runs, every 30 s until the deadline. */
 static void *progress(void *arg)
 {
@@ -762,19 +722,19 @@ static void check_after(struct worker *rep, long vmpin0, long refcnt0)
 	pinctl_close(ctx);
 	if (s.live_pins || s.live_pages)
 		fail(rep, "pins left after every descriptor closed", (int)s.live_pins);
-	v = vmpin_kb();
+	v = procfs_vmpin_kb();
 	if (v != vmpin0)
 		fail(rep, "VmPin not back to its baseline (kB now)", (int)v);
-	v = read_num("/sys/module/pintest/refcnt");
+	v = procfs_read_long("/sys/module/pintest/refcnt");
 	if (v != refcnt0)
 		fail(rep, "module references left (refcnt now)", (int)v);
 }
 
 int fuzz_run(const struct fuzz_opts *o, struct fuzz_result *res)
 {
-	long vmpin0 = vmpin_kb(), refcnt0 = read_num("/sys/module/pintest/refcnt");
-	long max_pin0 = read_num(PARAM_DIR "max_pin_pages");
-	long max_handles0 = read_num(PARAM_DIR "max_handles");
+	long vmpin0 = procfs_vmpin_kb(), refcnt0 = procfs_read_long("/sys/module/pintest/refcnt");
+	long max_pin0 = procfs_read_long(PARAM_DIR "max_pin_pages");
+	long max_handles0 = procfs_read_long(PARAM_DIR "max_handles");
 	struct tally *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct proc p = { .o = o };
@@ -790,8 +750,8 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_result *res)
 	if (kmsg < 0 || refcnt0 < 0 || vmpin0 < 0)
 		fail(&rep, "/dev/kmsg, VmPin or the module's refcnt unreadable", kmsg);
 	/* bound what a fuzzed request can pin, and make the handle limit reachable */
-	if (write_num(PARAM_DIR "max_pin_pages", MAX_PIN_PAGES) ||
-	    (o->max_handles && write_num(PARAM_DIR "max_handles", o->max_handles)))
+	if (procfs_write_long(PARAM_DIR "max_pin_pages", MAX_PIN_PAGES) ||
+	    (o->max_handles && procfs_write_long(PARAM_DIR "max_handles", o->max_handles)))
 		fail(&rep, "setting the module parameters", -EPERM);
 
 	p.shared_fd = open("/dev/pintest", O_RDWR);
@@ -827,8 +787,8 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_result *res)
 	check_after(&rep, vmpin0, refcnt0);
 	if (kmsg >= 0 && kmsg_reports(kmsg, "fuzz"))
 		fail(&rep, "the kernel logged a report", -EIO);
-	write_num(PARAM_DIR "max_pin_pages", max_pin0);
-	write_num(PARAM_DIR "max_handles", max_handles0);
+	procfs_write_long(PARAM_DIR "max_pin_pages", max_pin0);
+	procfs_write_long(PARAM_DIR "max_handles", max_handles0);
 
 	memset(res, 0, sizeof(*res));
 	res->ops = t->ops;

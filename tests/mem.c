@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "pt.h"
 
 static const char *const names[MEM_KINDS] = {
@@ -42,19 +43,6 @@ size_t mem_unit(enum mem_kind kind)
 	return kind == MEM_THP || kind == MEM_HUGETLB ? HUGE : PAGE;
 }
 
-static long read_long(const char *path)
-{
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 const char *mem_unavailable(enum mem_kind kind)
 {
 	char buf[64] = "";
@@ -70,7 +58,7 @@ const char *mem_unavailable(enum mem_kind kind)
 		fclose(f);
 		return strstr(buf, "[never]") ? "THP is disabled ([never])" : NULL;
 	case MEM_HUGETLB:
-		return read_long("/proc/sys/vm/nr_hugepages") > 0 ? NULL :
+		return procfs_read_long("/proc/sys/vm/nr_hugepages") > 0 ? NULL :
 		       "no huge pages reserved (vm.nr_hugepages is 0)";
 	case MEM_TMPFS:
 	case MEM_EXT4:

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "pt.h"
 
 void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
@@ -65,15 +66,8 @@ void pt_stats(struct pinctl *ctx, struct pinctl_stats *s)
 /* pinned_vm of this process, as /proc/self/status reports it. */
 long pt_vmpin_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
+	long kb = procfs_vmpin_kb();
 
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
 	ck_assert_int_ge(kb, 0);
 	return kb;
 }

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "stress.h"
 
 static size_t stress_len(enum mem_kind kind)
@@ -26,11 +27,9 @@ static size_t stress_len(enum mem_kind kind)
 
 static void write_sysctl(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY);
+	int ret = procfs_write(path, value);
 
-	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
-	close(fd);
+	ck_assert_msg(ret == 0, "%s: %s", path, strerror(-ret));
 }
 
 /* Stops the writer; the device's last complete pattern must be there. */

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pintest-bench: what pinning costs on the running kernel, in one boot
+ * (make bench).  Every figure is the median of RUNS runs after a warm-up.
+ *
+ *  - pin and unpin of BENCH_MIB as 4K pages, THP and hugetlb, per method:
+ *    ns/page seen by the caller, and the module's own time in
+ *    pin_user_pages*() and in the unpin, whose difference is the ioctl's
+ *    overhead;
+ *  - the floor: a no-op ioctl (INFO);
+ *  - io_uring buffer registration of the same memory, the peer;
+ *  - gup_test PIN_FAST and PIN_LONGTERM where the kernel has it (debug);
+ *  - QUERY pages/s; DMA read and write bandwidth against an in-kernel
+ *    memcpy() of the same size (debugfs); 1..4 threads pinning; and the
+ *    module's bookkeeping bytes per pinned page.
+ *
+ * Prints a table, then the same as JSON lines ("json: {...}") that
+ * scripts/bench collects.  Timings only: it asserts nothing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/pintest.h>
+
+#include "procfs.h"
+
+#define PAGE_SZ		4096UL
+#define HUGE_SZ		(2UL << 20)
+#define RUNS		5
+#define DMA_BYTES	(64UL << 20)
+
+/* mm/gup_test.h of 6.1 (not exported to userspace headers) */
+struct gup_test {
+	__u64 get_delta_usec;
+	__u64 put_delta_usec;
+	__u64 addr;
+	__u64 size;
+	__u32 nr_pages_per_call;
+	__u32 gup_flags;
+	__u32 test_flags;
+	__u32 which_pages[8];
+};
+#define PIN_FAST_BENCHMARK	_IOWR('g', 2, struct gup_test)
+#define PIN_LONGTERM_BENCHMARK	_IOWR('g', 3, struct gup_test)
+#define GUP_FOLL_WRITE		0x01	/* FOLL_WRITE, 6.1 and later */
+
+enum kind { K4K, KTHP, KHUGETLB, KINDS };
+static const char *const kind_name[KINDS] = { "4k", "thp", "hugetlb" };
+
+static int dev;
+static size_t bench_bytes;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void json(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("json: {");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("}\n");
+}
+
+/* Sets a sysctl and returns what it then reads (the kernel may give less). */
+static long write_sysctl(const char *path, long v)
+{
+	procfs_write_long(path, v);
+	return procfs_read_long(path);
+}
+
+/* @bytes of populated memory of @kind, or NULL (with the reason printed). */
+static char *get_mem(enum kind kind, size_t bytes)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	char *raw, *p;
+
+	if (kind == KHUGETLB) {
+		long want = bytes / HUGE_SZ;
+
+		if (write_sysctl("/proc/sys/vm/nr_hugepages", want) < want) {
+			printf("bench: SKIP hugetlb: could not reserve %ld huge pages\n", want);
+			write_sysctl("/proc/sys/vm/nr_hugepages", 0);
+			return NULL;
+		}
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags | MAP_HUGETLB, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		memset(p, 1, bytes);
+		return p;
+	}
+	/* THP wants 2 MiB alignment: over-map and trim */
+	raw = mmap(NULL, bytes + HUGE_SZ, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
+	if (p > raw)
+		munmap(raw, p - raw);
+	munmap(p + bytes, raw + HUGE_SZ - p);
+	madvise(p, bytes, kind == KTHP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(p, 1, bytes);
+	return p;
+}
+
+static void put_mem(enum kind kind, char *p, size_t bytes)
+{
+	munmap(p, bytes);
+	if (kind == KHUGETLB)
+		write_sysctl("/proc/sys/vm/nr_hugepages", 0);
+}
+
+struct pin_cost {
+	double pin_wall, pin_kernel, unpin_wall, unpin_kernel;	/* ns */
+};
+
+static int pin_once(char *p, size_t bytes, unsigned int flags, struct pin_cost *c)
+{
+	struct pintest_pin pin = {
+		.size = sizeof(pin), .flags = flags, .addr = (uintptr_t)p, .length = bytes,
+	};
+	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	double t0 = now_ns(), t1;
+
+	if (ioctl(dev, PINTEST_IOC_PIN, &pin))
+		return -errno;
+	t1 = now_ns();
+	unpin.handle = pin.out_handle;
+	if (ioctl(dev, PINTEST_IOC_UNPIN, &unpin))
+		return -errno;
+	c->pin_wall = t1 - t0;
+	c->unpin_wall = now_ns() - t1;
+	c->pin_kernel = pin.out_pin_ns;
+	c->unpin_kernel = unpin.out_unpin_ns;
+	return 0;
+}
+
+/* Median of RUNS pin+unpin cycles after one warm-up; -errno on failure. */
+static int pin_cost(char *p, size_t bytes, unsigned int flags, struct pin_cost *out)
+{
+	double pw[RUNS], pk[RUNS], uw[RUNS], uk[RUNS];
+	struct pin_cost c;
+	int ret = pin_once(p, bytes, flags, &c);
+
+	for (int r = 0; !ret && r < RUNS; r++) {
+		ret = pin_once(p, bytes, flags, &c);
+		pw[r] = c.pin_wall, pk[r] = c.pin_kernel;
+		uw[r] = c.unpin_wall, uk[r] = c.unpin_kernel;
+	}
+	if (ret)
+		return ret;
+	out->pin_wall = median(pw, RUNS);
+	out->pin_kernel = median(pk, RUNS);
+	out->unpin_wall = median(uw, RUNS);
+	out->unpin_kernel = median(uk, RUNS);
+	return 0;
+}
+
+static double io_uring_cost(char *p, size_t bytes)
+{
+	struct iovec iov = { p, bytes };
+	struct io_uring ring;
+	double v[RUNS];
+
+	if (io_uring_queue_init(4, &ring, 0))
+		return -1;
+	for (int r = -1; r < RUNS; r++) {
+		double t0 = now_ns();
+
+		if (io_uring_register_buffers(&ring, &iov, 1) ||
+		    io_uring_unregister_buffers(&ring)) {
+			io_uring_queue_exit(&ring);
+			return -1;
+		}
+		if (r >= 0)
+			v[r] = now_ns() - t0;
+	}
+	io_uring_queue_exit(&ring);
+	return median(v, RUNS);
+}
+
+/* gup_test's own pin+unpin of the same memory, in usec; -1 without it. */
+static double gup_test_cost(char *p, size_t bytes, unsigned long cmd)
+{
+	int fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	double v[RUNS];
+
+	if (fd < 0)
+		return -1;
+	for (int r = -1; r < RUNS; r++) {
+		struct gup_test gup = {
+			.addr = (uintptr_t)p, .size = bytes,
+			.nr_pages_per_call = 512, .gup_flags = GUP_FOLL_WRITE,
+		};
+
+		if (ioctl(fd, cmd, &gup)) {
+			close(fd);
+			return -1;
+		}
+		if (r >= 0)
+			v[r] = (gup.get_delta_usec + gup.put_delta_usec) * 1000.0;
+	}
+	close(fd);
+	return median(v, RUNS);
+}
+
+static const struct {
+	const char *name;
+	unsigned int flags;
+} methods[] = {
+	{ "fast", PINTEST_PIN_WRITE | PINTEST_PIN_FAST },
+	{ "locked", PINTEST_PIN_WRITE | PINTEST_PIN_LOCKED },
+	{ "unlocked", PINTEST_PIN_WRITE | PINTEST_PIN_UNLOCKED },
+	{ "fast+longterm", PINTEST_PIN_WRITE | PINTEST_PIN_FAST | PINTEST_PIN_LONGTERM },
+};
+
+static void bench_pins(void)
+{
+	printf("\n%-8s %-14s %10s %10s %10s %10s %9s\n", "memory", "method",
+	       "pin ns/pg", "in-kernel", "unpin", "in-kernel", "overhead");
+	for (int k = 0; k < KINDS; k++) {
+		double pages = bench_bytes / PAGE_SZ, ring, gup_fast, gup_long;
+		char *p = get_mem(k, bench_bytes);
+
+		if (!p)
+			continue;
+		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+			struct pin_cost c;
+			double overhead;
+			int ret = pin_cost(p, bench_bytes, methods[m].flags, &c);
+
+			if (ret) {
+				printf("%-8s %-14s failed: %s\n", kind_name[k], methods[m].name,
+				       strerror(-ret));
+				continue;
+			}
+			overhead = (c.pin_wall + c.unpin_wall) / (c.pin_kernel + c.unpin_kernel) - 1;
+			printf("%-8s %-14s %10.1f %10.1f %10.1f %10.1f %8.1f%%\n", kind_name[k],
+			       methods[m].name, c.pin_wall / pages, c.pin_kernel / pages,
+			       c.unpin_wall / pages, c.unpin_kernel / pages, overhead * 100);
+			json("\"bench\": \"pin\", \"memory\": \"%s\", \"method\": \"%s\", \"bytes\": %zu, "
+			     "\"pin_ns_per_page\": %.2f, \"pin_kernel_ns_per_page\": %.2f, "
+			     "\"unpin_ns_per_page\": %.2f, \"unpin_kernel_ns_per_page\": %.2f, "
+			     "\"ioctl_overhead\": %.4f", kind_name[k], methods[m].name, bench_bytes,
+			     c.pin_wall / pages, c.pin_kernel / pages, c.unpin_wall / pages,
+			     c.unpin_kernel / pages, overhead);
+		}
+		ring = io_uring_cost(p, bench_bytes);
+		if (ring > 0) {
+			printf("%-8s %-14s %10.1f (register + unregister, ns/page)\n",
+			       kind_name[k], "io_uring", ring / pages);
+			json("\"bench\": \"io_uring\", \"memory\": \"%s\", \"bytes\": %zu, "
+			     "\"register_unregister_ns_per_page\": %.2f", kind_name[k], bench_bytes,
+			     ring / pages);
+		} else {
+			printf("%-8s %-14s unavailable\n", kind_name[k], "io_uring");
+		}
+		gup_fast = gup_test_cost(p, bench_bytes, PIN_FAST_BENCHMARK);
+		gup_long = gup_test_cost(p, bench_bytes, PIN_LONGTERM_BENCHMARK);
+		if (gup_fast > 0 && gup_long > 0) {
+			printf("%-8s %-14s %10.1f (pin+unpin ns/page; longterm %.1f)\n", kind_name[k],
+			       "gup_test fast", gup_fast / pages, gup_long / pages);
+			json("\"bench\": \"gup_test\", \"memory\": \"%s\", \"bytes\": %zu, "
+			     "\"pin_fast_ns_per_page\": %.2f, \"pin_longterm_ns_per_page\": %.2f",
+			     kind_name[k], bench_bytes, gup_fast / pages, gup_long / pages);
+		} else if (k == K4K) {
+			printf("bench: SKIP gup_test: no /sys/kernel/debug/gup_test "
+			       "(CONFIG_GUP_TEST; make bench KERNEL=debug)\n");
+		}
+		put_mem(k, p, bench_bytes);
+	}
+}
+
+static void bench_nop(void)
+{
+	double v[RUNS];
+	const int calls = 20000;
+
+	for (int r = -1; r < RUNS; r++) {
+		double t0 = now_ns();
+
+		for (int i = 0; i < calls; i++) {
+			struct pintest_info info = { .size = sizeof(info) };
+
+			ioctl(dev, PINTEST_IOC_INFO, &info);
+		}
+		if (r >= 0)
+			v[r] = (now_ns() - t0) / calls;
+	}
+	printf("\nno-op ioctl (INFO): %.0f ns\n", median(v, RUNS));
+	json("\"bench\": \"nop_ioctl\", \"ns\": %.1f", median(v, RUNS));
+}
+
+static double dma_ns(uint32_t handle, uint32_t op, void *buf, size_t bytes)
+{
+	double v[RUNS];
+
+	for (int r = -1; r < RUNS; r++) {
+		struct pintest_dma dma = {
+			.size = sizeof(dma), .handle = handle, .op = op,
+			.length = bytes, .buf = (uintptr_t)buf,
+		};
+		double t0 = now_ns();
+
+		if (ioctl(dev, PINTEST_IOC_DMA, &dma))
+			return -1;
+		if (r >= 0)
+			v[r] = now_ns() - t0;
+	}
+	return median(v, RUNS);
+}
+
+/* The module's in-kernel memcpy() of @bytes, through debugfs; -1 without it. */
+static double memcpy_ns(size_t bytes)
+{
+	double v[RUNS];
+	char b[64];
+
+	for (int r = 0; r < RUNS; r++) {
+		unsigned long long got, ns;
+		int fd = open("/sys/kernel/debug/pintest/memcpy", O_RDWR);
+		int n = snprintf(b, sizeof(b), "%zu", bytes);
+
+		if (fd < 0 || write(fd, b, n) != n || lseek(fd, 0, SEEK_SET) ||
+		    read(fd, b, sizeof(b) - 1) <= 0 || sscanf(b, "%llu %llu", &got, &ns) != 2) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		v[r] = ns;
+	}
+	return median(v, RUNS);
+}
+
+static void bench_query_and_dma(void)
+{
+	size_t pages = DMA_BYTES / PAGE_SZ;
+	char *p = get_mem(K4K, DMA_BYTES), *user = get_mem(K4K, DMA_BYTES);
+	struct pintest_page *entries = calloc(512, sizeof(*entries));
+	struct pintest_pin pin = {
+		.size = sizeof(pin), .flags = PINTEST_PIN_WRITE,
+		.addr = (uintptr_t)p, .length = DMA_BYTES,
+	};
+	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	double v[RUNS], q, rd, wr, mc;
+
+	if (!p || !user || !entries || ioctl(dev, PINTEST_IOC_PIN, &pin)) {
+		printf("bench: QUERY/DMA: cannot pin %lu MiB\n", DMA_BYTES >> 20);
+		return;
+	}
+	for (int r = -1; r < RUNS; r++) {
+		double t0 = now_ns();
+
+		for (size_t first = 0; first < pages; first += 512) {
+			struct pintest_query query = {
+				.size = sizeof(query), .handle = pin.out_handle,
+				.entry_size = sizeof(*entries), .first = first,
+				.count = 512, .pages = (uintptr_t)entries,
+			};
+
+			ioctl(dev, PINTEST_IOC_QUERY, &query);
+		}
+		if (r >= 0)
+			v[r] = now_ns() - t0;
+	}
+	q = median(v, RUNS);
+	rd = dma_ns(pin.out_handle, PINTEST_DMA_READ, user, DMA_BYTES);
+	wr = dma_ns(pin.out_handle, PINTEST_DMA_WRITE, user, DMA_BYTES);
+	mc = memcpy_ns(DMA_BYTES);
+	unpin.handle = pin.out_handle;
+	ioctl(dev, PINTEST_IOC_UNPIN, &unpin);
+
+	printf("\nQUERY: %.0f pages/s (512 entries a call)\n", pages / (q / 1e9));
+	json("\"bench\": \"query\", \"pages_per_s\": %.0f", pages / (q / 1e9));
+	printf("DMA %lu MiB: read %.0f MB/s, write %.0f MB/s", DMA_BYTES >> 20,
+	       DMA_BYTES / (rd / 1e3), DMA_BYTES / (wr / 1e3));
+	if (mc > 0) {
+		printf(", in-kernel memcpy %.0f MB/s: read %.2f, write %.2f of memcpy\n",
+		       DMA_BYTES / (mc / 1e3), mc / rd, mc / wr);
+		json("\"bench\": \"dma\", \"bytes\": %lu, \"read_mb_s\": %.1f, \"write_mb_s\": %.1f, "
+		     "\"memcpy_mb_s\": %.1f, \"read_vs_memcpy\": %.3f, \"write_vs_memcpy\": %.3f",
+		     DMA_BYTES, DMA_BYTES / (rd / 1e3), DMA_BYTES / (wr / 1e3),
+		     DMA_BYTES / (mc / 1e3), mc / rd, mc / wr);
+	} else {
+		printf("\nbench: SKIP memcpy baseline: no /sys/kernel/debug/pintest/memcpy\n");
+	}
+	put_mem(K4K, p, DMA_BYTES);
+	put_mem(K4K, user, DMA_BYTES);
+	free(entries);
+}
+
+struct thread_arg {
+	char *p;
+	size_t bytes;
+	size_t pages;		/* pinned and unpinned, out */
+};
+
+static void *pin_loop(void *arg)
+{
+	struct thread_arg *a = arg;
+	size_t chunk = 16UL << 20;
+	struct pin_cost c;
+
+	a->pages = 0;
+	for (int i = 0; i < 4; i++)
+		for (size_t off = 0; off < a->bytes; off += chunk)
+			if (!pin_once(a->p + off, chunk, PINTEST_PIN_WRITE, &c))
+				a->pages += chunk / PAGE_SZ;
+	return NULL;
+}
+
+static void bench_threads(void)
+{
+	size_t per = 64UL << 20;
+	int max = 2 * sysconf(_SC_NPROCESSORS_ONLN);
+	struct thread_arg *a = calloc(max, sizeof(*a));
+	pthread_t *t = calloc(max, sizeof(*t));
+
+	printf("\nthreads pinning their own 64 MiB in 16 MiB pins (4k):\n");
+	for (int i = 0; i < max; i++)
+		a[i].p = get_mem(K4K, per), a[i].bytes = per;
+	for (int n = 1; n <= max; n++) {
+		double total = 0, t0 = now_ns();
+
+		for (int i = 0; i < n; i++)
+			pthread_create(&t[i], NULL, pin_loop, &a[i]);
+		for (int i = 0; i < n; i++) {
+			pthread_join(t[i], NULL);
+			total += a[i].pages;
+		}
+		total /= (now_ns() - t0) / 1e9;	/* all threads' pages over the wall time */
+		printf("  %d: %.0f pages/s\n", n, total);
+		json("\"bench\": \"threads\", \"threads\": %d, \"pages_per_s\": %.0f", n, total);
+	}
+	for (int i = 0; i < max; i++)
+		put_mem(K4K, a[i].p, per);
+	free(a);
+	free(t);
+}
+
+static void bench_bookkeeping(void)
+{
+	printf("\n");
+	for (int k = K4K; k <= KTHP; k++) {
+		struct pintest_stats s0 = { .size = sizeof(s0) }, s1 = s0;
+		struct pintest_pin pin = { .size = sizeof(pin), .length = bench_bytes };
+		struct pintest_unpin unpin = { .size = sizeof(unpin) };
+		char *p = get_mem(k, bench_bytes);
+		double per;
+
+		if (!p)
+			continue;
+		pin.addr = (uintptr_t)p;
+		ioctl(dev, PINTEST_IOC_STATS, &s0);
+		if (ioctl(dev, PINTEST_IOC_PIN, &pin) == 0) {
+			ioctl(dev, PINTEST_IOC_STATS, &s1);
+			unpin.handle = pin.out_handle;
+			ioctl(dev, PINTEST_IOC_UNPIN, &unpin);
+			per = (double)(s1.bookkeeping_bytes - s0.bookkeeping_bytes) /
+			      (bench_bytes / PAGE_SZ);
+			printf("bookkeeping: %s %.3f B per 4K page (%.0f B per 2 MiB)\n",
+			       kind_name[k], per, per * 512);
+			json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"bytes_per_4k_page\": %.3f",
+			     kind_name[k], per);
+		}
+		put_mem(k, p, bench_bytes);
+	}
+}
+
+int main(void)
+{
+	const char *mib = getenv("BENCH_MIB");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_bytes = (mib ? strtoul(mib, NULL, 0) : 1024) << 20;
+	dev = open("/dev/pintest", O_RDWR);
+	if (dev < 0) {
+		perror("bench: /dev/pintest");
+		return 1;
+	}
+	printf("bench: %zu MiB, median of %d runs after a warm-up\n", bench_bytes >> 20, RUNS);
+	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d", bench_bytes, RUNS);
+	bench_nop();
+	bench_pins();
+	bench_query_and_dma();
+	bench_threads();
+	bench_bookkeeping();
+	close(dev);
+	return 0;
+}

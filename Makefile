@@ -5,8 +5,16 @@
 #   make            build the module (for the VM's Debian kernel), the
 #                   library and the tools
 #   make run        boot the VM, pin/query/DMA/release real memory, show stats
-#   make check      build everything and run every test suite in the VM
+#   make check      every test suite in the VM, on each kernel of KERNELS
+#                   (Debian 6.1 and 6.12 from bookworm-backports)
+#   make check-one  the same on KERNEL only
 #   make soak       the stress suite only, SECONDS (default 600) per scenario
+#   make fuzz       the ioctl fuzzer for SECONDS with SEED (default: the time)
+#   make bench      pin/unpin/DMA/QUERY costs in one boot (ICOUNT=1: counted
+#                   instructions on one CPU); table, build/bench.json, goals
+#   make debug-kernel  build Debian's 6.1 with KASAN, lockdep, DEBUG_VM, fault
+#                   injection and GUP_TEST (about 12 minutes, cached)
+#   make check-debug   every suite and the fault-injection sweep on it
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
 #   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
 #   make install    module (+ depmod), library, header, pkg-config file,
@@ -14,9 +22,11 @@
 #   make dkms-install  register, build and install the module with DKMS
 #   make clean      works without kernel headers
 #
-# KERNEL picks the Debian kernel series the VM boots (6.1 by default).
+# KERNEL picks the kernel the VM boots and the module is built for: 6.1
+# (default), 6.12 or debug.
 
 KERNEL ?= 6.1
+KERNELS ?= 6.1 6.12
 KVER ?= $(shell scripts/kver $(KERNEL) 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 VM_ARGS := --kernel $(KERNEL)
@@ -33,7 +43,7 @@ export PREFIX BINDIR LIBDIR INCLUDEDIR MANDIR DOCDIR UDEVDIR DESTDIR
 all: modules lib tools
 
 deps:
-	@scripts/deps
+	@scripts/deps --kernel $(KERNEL)
 
 modules: deps
 	@test -d "$(KDIR)" || { echo "no kernel build dir '$(KDIR)' (set KVER or KDIR)"; exit 1; }
@@ -49,14 +59,34 @@ tests: lib
 	$(MAKE) -C tests
 
 SECONDS ?= 600
+SEED ?= $(shell date +%s)
 
 run: all tests
 	tools/pintest-vm $(VM_ARGS) -- tests/run-demo
 
-check: all tests
+check:
+	scripts/check-kernels $(KERNELS)
+
+check-one: all tests
 	tests/install-check
 	tests/harness-selftest $(VM_ARGS)
 	scripts/vm-check $(VM_ARGS) -- tests/run-suites
+
+debug-kernel:
+	@scripts/deps --kernel debug
+	scripts/debug-kernel
+
+# KASAN wants more memory; the sweep runs after every suite passed
+check-debug: debug-kernel
+	$(MAKE) check-one KERNEL=debug VM_ARGS="--kernel debug --mem 3072"
+	scripts/vm-check --kernel debug --mem 3072 -- tests/fault-sweep
+
+bench: all tests
+	scripts/bench $(VM_ARGS) $(if $(ICOUNT),--icount)
+
+fuzz: all tests
+	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 2 + 600 )) -- \
+		tests/pintest-fuzz -s $(SECONDS) -S $(SEED)
 
 soak: all tests
 	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
@@ -92,4 +122,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check soak install uninstall dkms-install lint clean
+.PHONY: all deps modules lib tools tests run check check-one debug-kernel check-debug \
+	bench fuzz soak install uninstall dkms-install lint clean

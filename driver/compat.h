@@ -21,6 +21,16 @@
 /* What INFO reports as the kernel the module was built for. */
 #define PINTEST_BUILT_FOR	LINUX_VERSION_CODE
 
+/*
+ * Methods that take FOLL_LONGTERM: before 6.2 get_user_pages_unlocked()
+ * refuses it with a WARN_ON_ONCE(), so pintest must refuse it first.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define PINTEST_LONGTERM_METHODS	(PINTEST_PIN_FAST | PINTEST_PIN_LOCKED)
+#else
+#define PINTEST_LONGTERM_METHODS	PINTEST_PIN_METHODS
+#endif
+
 static inline long pintest_pin_user_pages(unsigned long start,
 					  unsigned long nr_pages,
 					  unsigned int gup_flags,

@@ -53,7 +53,7 @@ static int ioctl_info(struct pintest_ucmd *ucmd)
 {
 	struct pintest_info *cmd = ucmd->cmd;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
 	cmd->out_abi_version = PINTEST_ABI_VERSION;
 	cmd->out_page_size = PAGE_SIZE;
@@ -62,6 +62,7 @@ static int ioctl_info(struct pintest_ucmd *ucmd)
 	cmd->out_max_handles = READ_ONCE(pintest_max_handles);
 	cmd->out_kernel_version = PINTEST_BUILT_FOR;
 	cmd->out_page_entry_size = sizeof(struct pintest_page);
+	cmd->out_longterm_methods = PINTEST_LONGTERM_METHODS;
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 

@@ -108,6 +108,7 @@ err_unpin:
 
 int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 {
+	unsigned int method = cmd->flags & PINTEST_PIN_METHODS ?: PINTEST_PIN_FAST;
 	struct pinned_range *range;
 	unsigned long npages;
 	u32 handle;
@@ -116,6 +117,9 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	if (cmd->flags & ~(PINTEST_PIN_WRITE | PINTEST_PIN_LONGTERM |
 			   PINTEST_PIN_METHODS) ||
 	    hweight32(cmd->flags & PINTEST_PIN_METHODS) > 1 || cmd->__reserved)
+		return -EINVAL;
+	if (cmd->flags & PINTEST_PIN_LONGTERM &&
+	    !(method & PINTEST_LONGTERM_METHODS))
 		return -EINVAL;
 	ret = pintest_check_range(cmd->addr, cmd->length, &npages);
 	if (ret)

@@ -87,6 +87,7 @@ PINCTL_EXPORT int pinctl_info(struct pinctl *ctx, struct pinctl_info *info)
 		.max_pin_pages = cmd.out_max_pin_pages,
 		.max_handles = cmd.out_max_handles,
 		.kernel_version = cmd.out_kernel_version,
+		.longterm_methods = cmd.out_longterm_methods,
 	};
 	return 0;
 }

@@ -53,6 +53,7 @@ struct pinctl_info {
 	uint32_t max_pin_pages;
 	uint32_t max_handles;
 	uint32_t kernel_version;	/* KERNEL_VERSION(a, b, c) */
+	uint32_t longterm_methods;	/* the methods that take PINCTL_PIN_LONGTERM */
 };
 
 struct pinctl_page {

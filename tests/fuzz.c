@@ -78,6 +78,7 @@ struct worker {
 	uint64_t kept[KEEP];
 	int nkept;
 	unsigned int writing;	/* bit i: kept[i] may have a writer running */
+	unsigned int longterm_methods;	/* INFO: methods that take LONGTERM */
 };
 
 /* The errnos the uapi documents; anything else is a failure. */
@@ -188,8 +189,10 @@ static void op_integrity(struct worker *w)
 	};
 	size_t first = below(w, ARENA_PAGES);
 	size_t n = 1 + below(w, ARENA_PAGES - first < 16 ? ARENA_PAGES - first : 16);
-	unsigned int flags = PINCTL_PIN_WRITE | methods[below(w, 3)] |
-			     (chance(w, 30) ? PINCTL_PIN_LONGTERM : 0);
+	unsigned int method = methods[below(w, 3)];
+	unsigned int flags = PINCTL_PIN_WRITE | method |
+			     (chance(w, 30) && method & w->longterm_methods ?
+			      PINCTL_PIN_LONGTERM : 0);
 	uint64_t h, seed = next(&w->rng), bad = 0, where;
 	struct pinctl_page page;
 	int ret;
@@ -610,7 +613,9 @@ static void *work(void *arg)
 
 static int worker_init(struct worker *w, struct proc *p, int index)
 {
+	struct pinctl_info info = { 0 };
 	char *m;
+	int ret;
 
 	memset(w, 0, sizeof(*w));
 	w->p = p;
@@ -629,7 +634,11 @@ static int worker_init(struct worker *w, struct proc *p, int index)
 	w->sink = m + 2 * PAGE_SZ;
 	mprotect(w->guard, PAGE_SZ, PROT_NONE);
 	mprotect(w->sink + SINK_PAGES * PAGE_SZ, PAGE_SZ, PROT_NONE);
-	return pinctl_open(&w->own, NULL);
+	ret = pinctl_open(&w->own, NULL);
+	if (!ret)
+		ret = pinctl_info(w->own, &info);
+	w->longterm_methods = info.longterm_methods;
+	return ret;
 }
 
 static void worker_fini(struct worker *w)

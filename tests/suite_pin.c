@@ -204,8 +204,41 @@ END_TEST
 
 START_TEST(longterm_pin)
 {
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info info;
+
+	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
+	pinctl_close(ctx);
 	roundtrip(_i, PINCTL_PIN_FAST | PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM);
 	roundtrip(_i, PINCTL_PIN_LOCKED | PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM);
+	if (info.longterm_methods & PINCTL_PIN_UNLOCKED)
+		roundtrip(_i, PINCTL_PIN_UNLOCKED | PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM);
+}
+END_TEST
+
+/*
+ * Before 6.2 pin_user_pages_unlocked() refuses FOLL_LONGTERM with a
+ * WARN_ON_ONCE(): pintest must say EINVAL itself, and INFO must say so;
+ * from 6.2 on the method takes it.  The harness fails on any warning.
+ */
+START_TEST(unlocked_longterm_refused_before_6_2)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info info;
+	char *buf = pt_anon(PAGE);
+	int old, ret;
+	uint64_t h;
+
+	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
+	old = info.kernel_version < ((6U << 16) | (2U << 8));
+	ck_assert_uint_eq(info.longterm_methods, old ?
+			  PINCTL_PIN_FAST | PINCTL_PIN_LOCKED :
+			  PINCTL_PIN_FAST | PINCTL_PIN_LOCKED | PINCTL_PIN_UNLOCKED);
+	ret = pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_UNLOCKED | PINCTL_PIN_LONGTERM, &h);
+	ck_assert_int_eq(ret, old ? -EINVAL : 0);
+	if (!ret)
+		ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
 }
 END_TEST
 
@@ -358,6 +391,7 @@ Suite *suite_pin(struct pt_run *run)
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
 	PT_ADD(run, tc, timing_and_bookkeeping_reported, nodev);
+	PT_ADD(run, tc, unlocked_longterm_refused_before_6_2, nodev);
 	PT_ADD(run, tc, ro_longterm_pin_of_untouched_anon_stale_before_6_2, nodev);
 	for (int k = 0; k < MEM_KINDS; k++) {
 		const char *skip = nodev ?: mem_is_file(k) && getuid() ?

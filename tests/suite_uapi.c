@@ -10,7 +10,8 @@
 
 START_TEST(struct_layout)
 {
-	ck_assert_uint_eq(sizeof(struct pintest_info), 40);
+	ck_assert_uint_eq(sizeof(struct pintest_info), 48);
+	ck_assert_uint_eq(offsetof(struct pintest_info, out_longterm_methods), 40);
 	ck_assert_uint_eq(sizeof(struct pintest_pin), 48);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_pin_ns), 40);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_npages), 32);

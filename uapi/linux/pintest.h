@@ -35,7 +35,8 @@
  * Specific to %PINTEST_IOC_PIN:
  *
  * - EINVAL: zero length, address or length not page aligned, more than one
- *   method flag.
+ *   method flag, or %PINTEST_PIN_LONGTERM with a method not in
+ *   &pintest_info.out_longterm_methods.
  * - EOVERFLOW: address + length wraps around.
  * - E2BIG: more pages than the module parameter ``max_pin_pages`` allows.
  * - EFAULT: the range is not entirely user memory that can be pinned:
@@ -108,6 +109,10 @@ enum pintest_pin_flags {
  * @out_kernel_version: LINUX_VERSION_CODE the module was built for
  * @out_page_entry_size: sizeof(struct pintest_page) in the module
  * @__reserved: must be 0
+ * @out_longterm_methods: the methods that take %PINTEST_PIN_LONGTERM
+ *	(ABI version 2): before 6.2, pin_user_pages_unlocked() refuses
+ *	FOLL_LONGTERM, so %PINTEST_PIN_UNLOCKED is not among them there
+ * @__reserved2: must be 0
  */
 struct pintest_info {
 	__u32 size;
@@ -120,6 +125,8 @@ struct pintest_info {
 	__u32 out_kernel_version;
 	__u32 out_page_entry_size;
 	__u32 __reserved;
+	__u32 out_longterm_methods;
+	__u32 __reserved2;
 };
 
 #define PINTEST_IOC_INFO _IO(PINTEST_TYPE, PINTEST_CMD_INFO)

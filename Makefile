@@ -8,7 +8,8 @@
 #   make check      every test suite in the VM, on each kernel of KERNELS
 #                   (Debian 6.1 and 6.12 from bookworm-backports)
 #   make check-one  the same on KERNEL only
-#   make soak       the stress suite only, SECONDS (default 600) per scenario
+#   make soak       the stress suite only, SECONDS (default 600) per scenario,
+#                   uninstrumented (tests/pintest-soak)
 #   make fuzz       the ioctl fuzzer for SECONDS with SEED (default: the time)
 #   make bench      pin/unpin/DMA/QUERY costs in one boot (ICOUNT=1: counted
 #                   instructions on one CPU); table, build/bench.json, goals
@@ -90,7 +91,8 @@ fuzz: all tests
 
 soak: all tests
 	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
-		env CK_RUN_SUITE=stress PINTEST_STRESS_SECONDS=$(SECONDS) tests/run-suites
+		env CK_RUN_SUITE=stress PINTEST_STRESS_SECONDS=$(SECONDS) \
+		PINTEST_TESTS=tests/pintest-soak tests/run-suites
 
 install: all
 	$(MAKE) -C driver install KVER=$(KVER)

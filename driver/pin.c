@@ -164,7 +164,7 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	atomic64_inc(&pintest_counters.total_pins);
 	atomic64_add(npages, &pintest_counters.total_pages);
 	atomic64_add(pintest_range_bytes(range),
-		      &pintest_counters.bookkeeping_bytes);
+		     &pintest_counters.bookkeeping_bytes);
 	cmd->out_handle = handle;
 	cmd->out_npages = npages;
 	return 0;

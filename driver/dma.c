@@ -123,16 +123,18 @@ int pintest_check_span(const struct pinned_range *range, u64 offset,
 static int dma_walk(struct pinned_range *range, struct dma_cursor *cur)
 {
 	struct pintest_dma *cmd = cur->cmd;
+	struct range_cursor pages;
 	u64 done = 0;
 	int ret = 0;
 
+	pintest_range_seek(range, cmd->offset >> PAGE_SHIFT, &pages);
 	while (done < cmd->length) {
 		u64 pos = cmd->offset + done;
 		size_t in_page = offset_in_page(pos);
 		size_t n = min_t(u64, PAGE_SIZE - in_page, cmd->length - done);
 
-		ret = dma_page(range->pages[pos >> PAGE_SHIFT], in_page, pos,
-			       n, done, cur);
+		ret = dma_page(pintest_range_next(&pages), in_page, pos, n,
+			       done, cur);
 		if (ret)
 			break;
 		done += n;

@@ -99,6 +99,7 @@ int pintest_query(struct pintest_file *pf, struct pintest_query *cmd)
 	bool privileged = capable(CAP_SYS_ADMIN);
 	struct pinned_range *range;
 	struct pintest_page entry;
+	struct range_cursor pages;
 	u64 i;
 	int ret = 0;
 
@@ -114,8 +115,9 @@ int pintest_query(struct pintest_file *pf, struct pintest_query *cmd)
 		goto out_put;
 	}
 
+	pintest_range_seek(range, cmd->first, &pages);
 	for (i = 0; i < cmd->count; i++) {
-		describe_page(range->pages[cmd->first + i], 0, privileged,
+		describe_page(pintest_range_next(&pages), 0, privileged,
 			      &entry);
 		ret = put_entry(cmd->pages, cmd->entry_size, i, &entry);
 		if (ret)

@@ -64,12 +64,13 @@ static long pin_chunk(unsigned int method, unsigned long start,
 
 /*
  * Pins all of @range or nothing; the first failure's errno is returned.
- * *@ns is the time spent in pin_user_pages*(), for benchmarks.
+ * Each chunk is pinned into the free slots and folded there into folio
+ * ranges.  *@ns is the time spent in pin_user_pages*(), for benchmarks.
  */
 static int pin_all(struct pinned_range *range, unsigned int flags, u64 *ns)
 {
+	unsigned long done = 0, nr, last_run = NO_RUN;
 	unsigned int gup_flags = 0;
-	unsigned long done = 0;
 	u64 t0;
 	long ret;
 
@@ -83,12 +84,15 @@ static int pin_all(struct pinned_range *range, unsigned int flags, u64 *ns)
 			ret = -EINTR;
 			goto err_unpin;
 		}
+		nr = min_t(unsigned long, range->npages - done,
+			   PINTEST_PIN_CHUNK);
+		ret = pintest_slots_reserve(range, done, nr);
+		if (ret)
+			goto err_unpin;
 		t0 = ktime_get_ns();
 		ret = pin_chunk(flags & PINTEST_PIN_METHODS,
-				range->addr + (done << PAGE_SHIFT),
-				min_t(unsigned long, range->npages - done,
-				      PINTEST_PIN_CHUNK),
-				gup_flags, range->pages + done);
+				range->addr + (done << PAGE_SHIFT), nr,
+				gup_flags, range->slots + range->nr_slots);
 		*ns += ktime_get_ns() - t0;
 		if (ret <= 0) {
 			/* 6.3+ may answer 0 instead of an errno. */
@@ -96,13 +100,17 @@ static int pin_all(struct pinned_range *range, unsigned int flags, u64 *ns)
 				ret = -EFAULT;
 			goto err_unpin;
 		}
+		pintest_slots_fold(range, ret, &last_run);
 		done += ret;
 		cond_resched();
 	}
+	/* a range of huge folios needs far fewer slots than guessed */
+	if (range->cap_slots > range->nr_slots)
+		pintest_slots_resize(range, range->nr_slots);
 	return 0;
 
 err_unpin:
-	unpin_user_pages(range->pages, done);
+	pintest_slots_unpin(range->slots, range->nr_slots, false);
 	return ret;
 }
 
@@ -138,16 +146,10 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	ret = charge_pinned_vm(range->mm, npages);
 	if (ret)
 		goto err_free_range;
-	range->pages = kvmalloc_array(npages, sizeof(*range->pages),
-				      GFP_KERNEL_ACCOUNT);
-	if (!range->pages) {
-		ret = -ENOMEM;
-		goto err_uncharge;
-	}
 	cmd->out_pin_ns = 0;
 	ret = pin_all(range, cmd->flags, &cmd->out_pin_ns);
 	if (ret)
-		goto err_free_pages;
+		goto err_free_slots;
 	mmgrab(range->mm);
 
 	ret = xa_alloc(&pf->pins, &handle, range,
@@ -169,30 +171,29 @@ int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd)
 	cmd->out_npages = npages;
 	return 0;
 
-err_free_pages:
-	kvfree(range->pages);
-err_uncharge:
+err_free_slots:
+	kvfree(range->slots);
 	atomic64_sub(npages, &range->mm->pinned_vm);
 err_free_range:
 	kfree(range);
 	return ret;
 }
 
-/* What the module holds for one pin: its record and its page array. */
+/* What the module holds for one pin: its record and its slots. */
 size_t pintest_range_bytes(const struct pinned_range *range)
 {
-	return sizeof(*range) + range->npages * sizeof(*range->pages);
+	return sizeof(*range) + range->cap_slots * sizeof(*range->slots);
 }
 
 static void range_release(struct kref *ref)
 {
 	struct pinned_range *range = container_of(ref, struct pinned_range, ref);
 
-	unpin_user_pages_dirty_lock(range->pages, range->npages,
-				    READ_ONCE(range->dirty_on_release));
+	pintest_slots_unpin(range->slots, range->nr_slots,
+			    READ_ONCE(range->dirty_on_release));
 	atomic64_sub(range->npages, &range->mm->pinned_vm);
 	mmdrop(range->mm);
-	kvfree(range->pages);
+	kvfree(range->slots);
 	kfree(range);
 }
 

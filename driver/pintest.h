@@ -70,12 +70,15 @@ struct dma_writer {
  * @ref: see the comment at the top of this file
  * @mm: the mm whose pinned_vm was charged @npages (mmgrab()ed)
  * @addr: user address the range was pinned at
- * @npages: number of entries in @pages
+ * @npages: number of pages pinned
  * @writable: pinned with FOLL_WRITE; only then may the "device" write
  * @dirty_on_release: set by UNPIN before it drops the table's reference,
  *	read by the final put
  * @writer: the in-flight writer; stopped before the table's reference goes
- * @pages: the pinned pages
+ * @nr_slots: used entries of @slots; equal to @npages when no run is stored
+ * @cap_slots: allocated entries of @slots
+ * @slots: the pinned pages as folio ranges (see pin.c); walk them with a
+ *	struct range_cursor
  */
 struct pinned_range {
 	struct kref ref;
@@ -85,7 +88,21 @@ struct pinned_range {
 	bool writable;
 	bool dirty_on_release;
 	struct dma_writer writer;
-	struct page **pages;
+	unsigned long nr_slots;
+	unsigned long cap_slots;
+	struct page **slots;
+};
+
+/**
+ * struct range_cursor - a position in a pinned range's pages
+ * @slots: the range's slots
+ * @slot: the slot holding the page at the cursor
+ * @in_run: the page's index inside that slot's run, 0 for a single page
+ */
+struct range_cursor {
+	struct page * const *slots;
+	unsigned long slot;
+	unsigned long in_run;
 };
 
 /* Module-wide counters, reported by STATS and in sysfs. */
@@ -112,6 +129,19 @@ size_t pintest_range_bytes(const struct pinned_range *range);
 struct pinned_range *pintest_range_get(struct pintest_file *pf, u32 handle);
 void pintest_range_put(struct pinned_range *range);
 void pintest_release_all(struct pintest_file *pf);
+
+/* slots.c */
+#define NO_RUN	ULONG_MAX
+int pintest_slots_reserve(struct pinned_range *range, unsigned long done,
+			  unsigned long need);
+int pintest_slots_resize(struct pinned_range *range, unsigned long cap);
+void pintest_slots_fold(struct pinned_range *range, unsigned long got,
+			unsigned long *last_run);
+void pintest_slots_unpin(struct page **slots, unsigned long nr_slots,
+			 bool dirty);
+void pintest_range_seek(const struct pinned_range *range, unsigned long pgoff,
+			struct range_cursor *cur);
+struct page *pintest_range_next(struct range_cursor *cur);
 
 /* page.c */
 int pintest_query(struct pintest_file *pf, struct pintest_query *cmd);

@@ -327,7 +327,7 @@ END_TEST
 
 /*
  * ABI 2: PIN and UNPIN say how long the kernel spent, and STATS how many
- * bytes the module holds for live pins (a record and 8 bytes a page).
+ * bytes the module holds for live pins (a record and 8 bytes a small page).
  */
 START_TEST(timing_and_bookkeeping_reported)
 {
@@ -382,6 +382,85 @@ START_TEST(partial_query_and_stacked_pins)
 }
 END_TEST
 
+/* Bytes the module holds for live pins (STATS, not in libpinctl). */
+static uint64_t bookkeeping(struct pinctl *ctx)
+{
+	struct pintest_stats s = { .size = sizeof(s) };
+
+	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_STATS, &s), 0);
+	return s.bookkeeping_bytes;
+}
+
+/*
+ * The module stores a pin as folio ranges.  Pin 7 small pages followed by
+ * two THPs (1031 pages, three pin chunks, runs continued across chunk
+ * boundaries) and check every page: QUERY one by one and in a batch that
+ * crosses from small to huge, the device's view of each page against the
+ * CPU's, and that the pin costs far less than a slot per page.
+ */
+START_TEST(folio_ranges_map_every_page)
+{
+	const size_t small = 7, n = small + 2 * HUGE / PAGE;
+	/* what reclaim and the device change while we look */
+	const uint32_t moving = PINCTL_PAGE_LRU | PINCTL_PAGE_DIRTY;
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page *one = calloc(n, sizeof(*one));
+	struct pinctl_page batch[20];
+	uint64_t handle, bytes0, bytes, first;
+	struct test_mem m;
+	char *start;
+
+	mem_create(&m, MEM_THP, 3 * HUGE);
+	/* the first 2 MiB again, as small folios */
+	ck_assert_int_eq(madvise(m.addr, HUGE, MADV_DONTNEED), 0);
+	ck_assert_int_eq(madvise(m.addr, HUGE, MADV_NOHUGEPAGE), 0);
+	memset(m.addr, 0, HUGE);
+	start = m.addr + HUGE - small * PAGE;
+	pinctl_pattern_fill(start, 0, n * PAGE, 7);
+
+	bytes0 = bookkeeping(ctx);
+	ck_assert_int_eq(pinctl_pin(ctx, start, n * PAGE, PINCTL_PIN_WRITE,
+				    &handle), 0);
+	bytes = bookkeeping(ctx) - bytes0;
+	ck_assert_msg(bytes < n * 8 / 4, "%zu pages held in %llu bytes", n,
+		      (unsigned long long)bytes);
+
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(pinctl_query(ctx, handle, i, 1, &one[i]), 0);
+		check_pinned_page(&(struct test_mem){ .kind = i < small ?
+						      MEM_ANON : MEM_THP },
+				  &one[i], i);
+		ck_assert_msg(!(one[i].flags & PINCTL_PAGE_LARGE) == (i < small),
+			      "page %zu: flags %#x", i, one[i].flags);
+		ck_assert_int_eq(pinctl_dma_verify(ctx, handle, i * PAGE, PAGE,
+						   7), 0);
+		/* one byte per page, across each page boundary */
+		if (i)
+			ck_assert_int_eq(pinctl_dma_fill(ctx, handle,
+							 i * PAGE - 3, 6, 8),
+					 0);
+	}
+	ck_assert_int_eq(pinctl_query(ctx, handle, 2, 20, batch), 0);
+	for (size_t i = 0; i < 20; i++)
+		ck_assert_msg(((batch[i].flags ^ one[2 + i].flags) & ~moving) == 0 &&
+			      batch[i].order == one[2 + i].order,
+			      "batch entry %zu (flags %#x order %u) differs from page %zu (%#x %u)",
+			      i, batch[i].flags, batch[i].order, 2 + i,
+			      one[2 + i].flags, one[2 + i].order);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(pinctl_pattern_check(start + i * PAGE - 3,
+						   i * PAGE - 3, 6, 8,
+						   &first) == 0,
+			      "device wrote page %zu elsewhere", i);
+	ck_assert_int_eq(pinctl_unpin(ctx, handle, PINCTL_UNPIN_DIRTY), 0);
+	ck_assert_uint_eq(bookkeeping(ctx), bytes0);
+	check_released(ctx, &m);
+	mem_destroy(&m);
+	free(one);
+	pinctl_close(ctx);
+}
+END_TEST
+
 Suite *suite_pin(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
@@ -391,6 +470,8 @@ Suite *suite_pin(struct pt_run *run)
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
 	PT_ADD(run, tc, timing_and_bookkeeping_reported, nodev);
+	PT_ADD(run, tc, folio_ranges_map_every_page,
+	       nodev ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, unlocked_longterm_refused_before_6_2, nodev);
 	PT_ADD(run, tc, ro_longterm_pin_of_untouched_anon_stale_before_6_2, nodev);
 	for (int k = 0; k < MEM_KINDS; k++) {

@@ -43,7 +43,7 @@
  *   unmapped, PROT_NONE, VM_IO or VM_PFNMAP, or not writable for a
  *   %PINTEST_PIN_WRITE pin.  Nothing stays pinned.
  * - ENOMEM: the pin would exceed RLIMIT_MEMLOCK (callers without
- *   CAP_IPC_LOCK), or memory for the page array is missing.
+ *   CAP_IPC_LOCK), or memory to record the pinned pages is missing.
  * - ENOSPC: the file descriptor already holds ``max_handles`` pins.
  * - EINTR: a fatal signal arrived during a long pin; nothing stays pinned.
  *
@@ -364,7 +364,8 @@ struct pintest_dma {
  * @errors: ioctls that failed since the module was loaded
  * @dma_bytes: bytes the simulated device read or wrote
  * @bookkeeping_bytes: memory the module holds for the live pins: their
- *	records and page arrays (ABI version 2)
+ *	records and the pages they hold, kept as folio ranges: at most 8
+ *	bytes a small page, 16 a run inside a large folio (ABI version 2)
  *
  * The same counters are in /sys/class/misc/pintest/stats/.
  */

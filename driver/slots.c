@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How a pin stores its pages: as folio ranges in an array of slots.
+ *
+ * A slot holds one pinned page, or a run of at least MIN_RUN consecutive
+ * pages of one folio takes two slots: its first page tagged with RUN_TAG,
+ * then its length.  A 4K page so costs at most 8 bytes and a whole 2 MiB
+ * THP 16.  pin_user_pages*() fill the free slots at the end of the array
+ * with plain pages, which fold_chunk() then folds in place.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "pintest.h"
+
+/* struct page is word aligned, so bit 0 of a page pointer is free. */
+#define RUN_TAG		1UL
+/* two slots pay off from three pages */
+#define MIN_RUN		3
+
+static bool slot_is_run(const struct page *slot)
+{
+	return (unsigned long)slot & RUN_TAG;
+}
+
+static struct page *run_first(const struct page *slot)
+{
+	return (struct page *)((unsigned long)slot & ~RUN_TAG);
+}
+
+/* The length of the run whose first slot is @slot[0]. */
+static unsigned long run_len(struct page * const *slot)
+{
+	return (unsigned long)slot[1];
+}
+
+static void set_run(struct page **slot, struct page *first, unsigned long len)
+{
+	slot[0] = (struct page *)((unsigned long)first | RUN_TAG);
+	slot[1] = (struct page *)len;
+}
+
+/* How many of @pages[0..@n) continue @pages[0] inside its folio. */
+static unsigned long folio_run(struct page **pages, unsigned long n)
+{
+	struct page *first = pages[0];
+	struct folio *folio = page_folio(first);
+	unsigned long i;
+
+	n = min_t(unsigned long, n,
+		  folio_nr_pages(folio) - folio_page_idx(folio, first));
+	for (i = 1; i < n && pages[i] == nth_page(first, i); i++)
+		;
+	return i;
+}
+
+/*
+ * Makes room for @need more slots, for pages @done onwards.  The guess
+ * is that the rest folds as densely as the pages so far did, so a range
+ * of small pages is allocated once and a range of THPs stays small.
+ */
+int pintest_slots_reserve(struct pinned_range *range, unsigned long done,
+			  unsigned long need)
+{
+	unsigned long cap = range->nr_slots + need;
+
+	if (range->cap_slots - range->nr_slots >= need)
+		return 0;
+	if (done)
+		cap += mult_frac(range->npages - done - need, range->nr_slots,
+				 done);
+	return pintest_slots_resize(range, min(cap, range->npages));
+}
+
+/* Moves the used slots into an array of @cap slots. */
+int pintest_slots_resize(struct pinned_range *range, unsigned long cap)
+{
+	struct page **slots;
+
+	slots = kvmalloc_array(cap, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		return -ENOMEM;
+	if (range->nr_slots)
+		memcpy(slots, range->slots, range->nr_slots * sizeof(*slots));
+	kvfree(range->slots);
+	range->slots = slots;
+	range->cap_slots = cap;
+	return 0;
+}
+
+/* Whether @page continues the run at @slot inside the same folio. */
+static bool extends_run(struct page * const *slot, struct page *page)
+{
+	struct page *first = run_first(slot[0]);
+
+	return page == nth_page(first, run_len(slot)) &&
+	       page_folio(page) == page_folio(first);
+}
+
+/*
+ * Folds the @got pages just pinned into the free slots.  Slots are
+ * written at or behind the page being read, never ahead of it.
+ * *@last_run is the slot of the run that ends the array, or NO_RUN.
+ */
+void pintest_slots_fold(struct pinned_range *range, unsigned long got,
+			unsigned long *last_run)
+{
+	struct page **slots = range->slots;
+	struct page **pages = slots + range->nr_slots;
+	unsigned long w = range->nr_slots, r, n;
+	struct page *first;
+
+	for (r = 0; r < got; r += n) {
+		first = pages[r];
+		n = 1;
+		if (!PageCompound(first)) {
+			/* the common case, kept short: a small folio */
+			slots[w++] = first;
+			continue;
+		}
+		n = folio_run(pages + r, got - r);
+		if (*last_run != NO_RUN && *last_run + 2 == w &&
+		    extends_run(slots + *last_run, first)) {
+			set_run(slots + *last_run, run_first(slots[*last_run]),
+				run_len(slots + *last_run) + n);
+		} else if (n >= MIN_RUN) {
+			set_run(slots + w, first, n);
+			*last_run = w;
+			w += 2;
+		} else {
+			memmove(slots + w, pages + r, n * sizeof(*slots));
+			w += n;
+		}
+	}
+	range->nr_slots = w;
+}
+
+/* Unpins what @slots[0..@nr_slots) hold; single pages in batches. */
+void pintest_slots_unpin(struct page **slots, unsigned long nr_slots,
+			 bool dirty)
+{
+	unsigned long i = 0, n;
+
+	while (i < nr_slots) {
+		if (slot_is_run(slots[i])) {
+			unpin_user_page_range_dirty_lock(run_first(slots[i]),
+							 run_len(slots + i),
+							 dirty);
+			i += 2;
+			continue;
+		}
+		for (n = 1; i + n < nr_slots && !slot_is_run(slots[i + n]); n++)
+			;
+		unpin_user_pages_dirty_lock(slots + i, n, dirty);
+		i += n;
+	}
+}
+
+/* Pages held by the entry starting at @slot, and slots it takes. */
+static unsigned long entry_pages(struct page * const *slot)
+{
+	return slot_is_run(slot[0]) ? run_len(slot) : 1;
+}
+
+static unsigned long entry_slots(struct page * const *slot)
+{
+	return slot_is_run(slot[0]) ? 2 : 1;
+}
+
+/* Points @cur at page @pgoff of @range, which the caller checked. */
+void pintest_range_seek(const struct pinned_range *range, unsigned long pgoff,
+			struct range_cursor *cur)
+{
+	struct page * const *slots = range->slots;
+	unsigned long slot = 0;
+
+	if (range->nr_slots == range->npages) {
+		/* no run: a slot per page */
+		slot = pgoff;
+		pgoff = 0;
+	}
+	while (pgoff >= entry_pages(slots + slot)) {
+		pgoff -= entry_pages(slots + slot);
+		slot += entry_slots(slots + slot);
+	}
+	cur->slots = slots;
+	cur->slot = slot;
+	cur->in_run = pgoff;
+}
+
+/* The page at @cur; moves @cur to the next page. */
+struct page *pintest_range_next(struct range_cursor *cur)
+{
+	struct page * const *slot = cur->slots + cur->slot;
+	struct page *page;
+
+	if (!slot_is_run(slot[0])) {
+		cur->slot++;
+		return slot[0];
+	}
+	page = nth_page(run_first(slot[0]), cur->in_run);
+	if (++cur->in_run == run_len(slot)) {
+		cur->slot += 2;
+		cur->in_run = 0;
+	}
+	return page;
+}

@@ -12,7 +12,7 @@
  *  - gup_test PIN_FAST and PIN_LONGTERM where the kernel has it (debug);
  *  - QUERY pages/s; DMA read and write bandwidth against an in-kernel
  *    memcpy() of the same size (debugfs); 1..4 threads pinning; and the
- *    module's bookkeeping bytes per pinned page.
+ *    module's bookkeeping bytes per pinned page and per pin.
  *
  * Prints a table, then the same as JSON lines ("json: {...}") that
  * scripts/bench collects.  Timings only: it asserts nothing.
@@ -471,32 +471,49 @@ static void bench_threads(void)
 	free(t);
 }
 
+/* STATS bookkeeping_bytes of a pin of @len bytes at @p, or -1. */
+static double pin_bytes(char *p, size_t len)
+{
+	struct pintest_stats s0 = { .size = sizeof(s0) }, s1 = s0;
+	struct pintest_pin pin = { .size = sizeof(pin), .addr = (uintptr_t)p,
+				   .length = len };
+	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+
+	ioctl(dev, PINTEST_IOC_STATS, &s0);
+	if (ioctl(dev, PINTEST_IOC_PIN, &pin))
+		return -1;
+	ioctl(dev, PINTEST_IOC_STATS, &s1);
+	unpin.handle = pin.out_handle;
+	ioctl(dev, PINTEST_IOC_UNPIN, &unpin);
+	return (double)(s1.bookkeeping_bytes - s0.bookkeeping_bytes);
+}
+
+/*
+ * Bytes per page from pins of half and all of the buffer: the slope is
+ * what each page costs, the rest is what each pin costs.
+ */
 static void bench_bookkeeping(void)
 {
+	size_t half = bench_bytes / 2, pages = (bench_bytes - half) / PAGE_SZ;
+
 	printf("\n");
 	for (int k = K4K; k <= KTHP; k++) {
-		struct pintest_stats s0 = { .size = sizeof(s0) }, s1 = s0;
-		struct pintest_pin pin = { .size = sizeof(pin), .length = bench_bytes };
-		struct pintest_unpin unpin = { .size = sizeof(unpin) };
 		char *p = get_mem(k, bench_bytes);
-		double per;
+		double b_half, b_all, per, fixed;
 
 		if (!p)
 			continue;
-		pin.addr = (uintptr_t)p;
-		ioctl(dev, PINTEST_IOC_STATS, &s0);
-		if (ioctl(dev, PINTEST_IOC_PIN, &pin) == 0) {
-			ioctl(dev, PINTEST_IOC_STATS, &s1);
-			unpin.handle = pin.out_handle;
-			ioctl(dev, PINTEST_IOC_UNPIN, &unpin);
-			per = (double)(s1.bookkeeping_bytes - s0.bookkeeping_bytes) /
-			      (bench_bytes / PAGE_SZ);
-			printf("bookkeeping: %s %.3f B per 4K page (%.0f B per 2 MiB)\n",
-			       kind_name[k], per, per * 512);
-			json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"bytes_per_4k_page\": %.3f",
-			     kind_name[k], per);
-		}
+		b_half = pin_bytes(p, half);
+		b_all = pin_bytes(p, bench_bytes);
 		put_mem(k, p, bench_bytes);
+		if (b_half < 0 || b_all < 0)
+			continue;
+		per = (b_all - b_half) / pages;
+		fixed = b_half - per * (half / PAGE_SZ);
+		printf("bookkeeping: %s %.3f B per 4K page (%.0f B per 2 MiB) + %.0f B per pin\n",
+		       kind_name[k], per, per * 512, fixed);
+		json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"bytes_per_4k_page\": %.3f, \"bytes_per_pin\": %.0f",
+		     kind_name[k], per, fixed);
 	}
 }
 

@@ -111,9 +111,9 @@ static char *get_mem(enum kind kind, size_t bytes)
 	if (kind == KHUGETLB) {
 		long want = bytes / HUGE_SZ;
 
-		if (write_sysctl("/proc/sys/vm/nr_hugepages", want) < want) {
+		/* reserved by main() while memory was not yet fragmented */
+		if (procfs_read_long("/proc/sys/vm/nr_hugepages") < want) {
 			printf("bench: SKIP hugetlb: could not reserve %ld huge pages\n", want);
-			write_sysctl("/proc/sys/vm/nr_hugepages", 0);
 			return NULL;
 		}
 		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags | MAP_HUGETLB, -1, 0);
@@ -135,11 +135,9 @@ static char *get_mem(enum kind kind, size_t bytes)
 	return p;
 }
 
-static void put_mem(enum kind kind, char *p, size_t bytes)
+static void put_mem(char *p, size_t bytes)
 {
 	munmap(p, bytes);
-	if (kind == KHUGETLB)
-		write_sysctl("/proc/sys/vm/nr_hugepages", 0);
 }
 
 struct pin_cost {
@@ -299,7 +297,7 @@ static void bench_pins(void)
 			printf("bench: SKIP gup_test: no /sys/kernel/debug/gup_test "
 			       "(CONFIG_GUP_TEST; make bench KERNEL=debug)\n");
 		}
-		put_mem(k, p, bench_bytes);
+		put_mem(p, bench_bytes);
 	}
 }
 
@@ -417,8 +415,8 @@ static void bench_query_and_dma(void)
 	} else {
 		printf("\nbench: SKIP memcpy baseline: no /sys/kernel/debug/pintest/memcpy\n");
 	}
-	put_mem(K4K, p, DMA_BYTES);
-	put_mem(K4K, user, DMA_BYTES);
+	put_mem(p, DMA_BYTES);
+	put_mem(user, DMA_BYTES);
 	free(entries);
 }
 
@@ -466,7 +464,7 @@ static void bench_threads(void)
 		json("\"bench\": \"threads\", \"threads\": %d, \"pages_per_s\": %.0f", n, total);
 	}
 	for (int i = 0; i < max; i++)
-		put_mem(K4K, a[i].p, per);
+		put_mem(a[i].p, per);
 	free(a);
 	free(t);
 }
@@ -505,7 +503,7 @@ static void bench_bookkeeping(void)
 			continue;
 		b_half = pin_bytes(p, half);
 		b_all = pin_bytes(p, bench_bytes);
-		put_mem(k, p, bench_bytes);
+		put_mem(p, bench_bytes);
 		if (b_half < 0 || b_all < 0)
 			continue;
 		per = (b_all - b_half) / pages;
@@ -530,11 +528,14 @@ int main(void)
 	}
 	printf("bench: %zu MiB, median of %d runs after a warm-up\n", bench_bytes >> 20, RUNS);
 	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d", bench_bytes, RUNS);
+	/* huge pages first, before the other runs fragment memory */
+	write_sysctl("/proc/sys/vm/nr_hugepages", bench_bytes / HUGE_SZ);
 	bench_nop();
 	bench_pins();
 	bench_query_and_dma();
 	bench_threads();
 	bench_bookkeeping();
+	write_sysctl("/proc/sys/vm/nr_hugepages", 0);
 	close(dev);
 	return 0;
 }

@@ -20,7 +20,8 @@
 #   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
 #   make install    module (+ depmod), library, header, pkg-config file,
 #                   pinctl, man pages, udev rule; DESTDIR, PREFIX, UDEVDIR
-#   make dkms-install  register, build and install the module with DKMS
+#   make dkms-install  register, build and install the module with DKMS for
+#                   every kernel in KERNELS
 #   make clean      works without kernel headers
 #
 # KERNEL picks the kernel the VM boots and the module is built for: 6.1
@@ -111,8 +112,9 @@ uninstall:
 	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/70-pintest.rules
 	rm -rf $(DESTDIR)$(DOCDIR)
 
-dkms-install: deps
-	scripts/dkms-install $(KVER)
+dkms-install:
+	for k in $(KERNELS); do scripts/deps --kernel $$k || exit 1; done
+	scripts/dkms-install $(foreach k,$(KERNELS),$$(scripts/kver $(k)))
 
 lint: deps
 	scripts/lint-driver $(KDIR)

@@ -4,7 +4,8 @@
 #
 #   make            build the module (for the VM's Debian kernel), the
 #                   library and the tools
-#   make run        boot the VM, pin/query/DMA/release real memory, show stats
+#   make run        boot the VM, pin/query/DMA/release real memory, run the
+#                   stress scenarios, show their table and the module's stats
 #   make check      every test suite in the VM, on each kernel of KERNELS
 #                   (Debian 6.1 and 6.12 from bookworm-backports)
 #   make check-one  the same on KERNEL only

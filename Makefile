@@ -9,6 +9,7 @@
 #   make check      every test suite in the VM, on each kernel of KERNELS
 #                   (Debian 6.1 and 6.12 from bookworm-backports)
 #   make check-one  the same on KERNEL only
+#   make check-host the suite that runs on the host (module loading, faked)
 #   make soak       the stress suite only, SECONDS (default 600) per scenario,
 #                   uninstrumented (tests/pintest-soak)
 #   make fuzz       the ioctl fuzzer for SECONDS with SEED (default: the time)
@@ -70,6 +71,10 @@ run: all tests
 check:
 	scripts/check-kernels $(KERNELS)
 
+# libpinctl's module loading against a fake loader: needs no VM
+check-host: lib tests
+	CK_RUN_SUITE=kmod tests/pintest-tests
+
 check-one: all tests
 	tests/install-check
 	tests/harness-selftest $(VM_ARGS)
@@ -127,5 +132,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check check-one debug-kernel check-debug \
+.PHONY: all deps modules lib tools tests run check check-host check-one debug-kernel check-debug \
 	bench fuzz soak install uninstall dkms-install lint clean

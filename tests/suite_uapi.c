@@ -47,13 +47,23 @@ START_TEST(pattern_fill_and_check_agree)
 	unsigned char buf[100];
 	uint64_t first;
 
+	/* an unaligned start and end: every byte is its word's byte */
 	pinctl_pattern_fill(buf, 13, sizeof(buf), 7);
-	ck_assert_uint_eq(buf[0], (pintest_pattern(7, 1) >> 40) & 0xff);
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		uint64_t pos = 13 + i;
+
+		ck_assert_uint_eq(buf[i], (pintest_pattern(7, pos / 8) >>
+					   (8 * (pos % 8))) & 0xff);
+	}
 	ck_assert_uint_eq(pinctl_pattern_check(buf, 13, sizeof(buf), 7, &first), 0);
 	ck_assert_uint_eq(first, UINT64_MAX);
 	buf[50] ^= 1;
 	ck_assert_uint_eq(pinctl_pattern_check(buf, 13, sizeof(buf), 7, &first), 1);
 	ck_assert_uint_eq(first, 63);
+	/* bytes are counted, not words: three more, in the head and one word */
+	buf[0] ^= 1, buf[51] ^= 1, buf[52] ^= 1;
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 13, sizeof(buf), 7, &first), 4);
+	ck_assert_uint_eq(first, 13);
 	ck_assert_uint_ne(pinctl_pattern_check(buf, 13, sizeof(buf), 8, NULL), 0);
 }
 END_TEST

@@ -47,7 +47,7 @@ void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
 	st->ctx = pt_open();
 	st->start = now();
 	st->deadline = st->start + scenario_seconds() / nkinds;
-	st->next_progress = st->start + 30;
+	st->next_progress = 30;
 	st->max_iterations = env_num("PINTEST_STRESS_ITERATIONS", 0);
 	pt_stats(st->ctx, &st->before);
 	st->vmpin_before = pt_vmpin_kb();
@@ -60,13 +60,17 @@ int stress_more(struct stress *st)
 {
 	uint64_t n = __atomic_load_n(&st->iterations, __ATOMIC_RELAXED);
 	double t = now();
+	long due = __atomic_load_n(&st->next_progress, __ATOMIC_RELAXED);
 
-	if (t >= st->next_progress) {
+	/* one line per 30 s, however many threads ask */
+	if (t - st->start >= due &&
+	    __atomic_compare_exchange_n(&st->next_progress, &due,
+					(long)(t - st->start) + 30, 0,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 		printf("stress %s/%s: %llu iterations after %.0f s\n",
 		       st->scenario, mem_name(st->kind), (unsigned long long)n,
 		       t - st->start);
 		fflush(stdout);
-		st->next_progress = t + 30;
 	}
 	if (st->max_iterations && n >= st->max_iterations)
 		return 0;

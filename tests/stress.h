@@ -16,7 +16,8 @@ struct stress {
 	const char *scenario;
 	enum mem_kind kind;
 	struct pinctl *ctx;
-	double start, deadline, next_progress;
+	double start, deadline;
+	long next_progress;	/* seconds after start; claimed atomically */
 	uint64_t max_iterations;
 	uint64_t iterations;	/* updated atomically by threaded scenarios */
 	uint64_t mismatches;

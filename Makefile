@@ -11,7 +11,8 @@
 #   make check-one  the same on KERNEL only
 #   make check-host the suite that runs on the host (module loading, faked)
 #   make soak       the stress suite only, SECONDS (default 600) per scenario,
-#                   uninstrumented (tests/pintest-soak)
+#                   uninstrumented (tests/pintest-soak); SCENARIOS="fork ..."
+#                   runs only those
 #   make fuzz       the ioctl fuzzer for SECONDS with SEED (default: the time)
 #   make bench      pin/unpin/DMA/QUERY costs in one boot (ICOUNT=1: counted
 #                   instructions on one CPU); table, build/bench.json, goals
@@ -99,6 +100,7 @@ fuzz: all tests
 soak: all tests
 	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
 		env CK_RUN_SUITE=stress PINTEST_STRESS_SECONDS=$(SECONDS) \
+		PINTEST_STRESS_ONLY="$(SCENARIOS)" \
 		PINTEST_TESTS=tests/pintest-soak tests/run-suites
 
 install: all

@@ -376,9 +376,26 @@ START_TEST(threads_on_one_buffer)
 }
 END_TEST
 
-static void add_kinds(struct pt_run *run, TCase *tc, const TTest *test,
-		      const enum mem_kind *kinds, int n, const char *nodev)
+/* Whether PINTEST_STRESS_ONLY (names, comma- or space-separated) wants it. */
+static int scenario_selected(const char *scenario)
 {
+	const char *only = getenv("PINTEST_STRESS_ONLY");
+	size_t n = strlen(scenario);
+
+	for (const char *p = only; p && *p; p += strcspn(p, ", ")) {
+		p += strspn(p, ", ");
+		if (!strncmp(p, scenario, n) && strchr(", ", p[n]))
+			return 1;
+	}
+	return !only || !*only;
+}
+
+static void add_kinds(struct pt_run *run, TCase *tc, const TTest *test,
+		      const char *scenario, const enum mem_kind *kinds, int n,
+		      const char *nodev)
+{
+	if (!scenario_selected(scenario))
+		return;
 	for (int i = 0; i < n; i++) {
 		enum mem_kind k = kinds[i];
 
@@ -387,10 +404,10 @@ static void add_kinds(struct pt_run *run, TCase *tc, const TTest *test,
 	}
 }
 
-#define ADD_KINDS(run, tc, test, nodev, ...) do {				\
+#define ADD_KINDS(run, tc, test, scenario, nodev, ...) do {			\
 	static const enum mem_kind kinds_[] = { __VA_ARGS__ };			\
-	add_kinds(run, tc, test, kinds_, sizeof(kinds_) / sizeof(kinds_[0]),	\
-		  nodev);							\
+	add_kinds(run, tc, test, scenario, kinds_,				\
+		  sizeof(kinds_) / sizeof(kinds_[0]), nodev);			\
 } while (0)
 
 Suite *suite_stress(struct pt_run *run)
@@ -400,15 +417,17 @@ Suite *suite_stress(struct pt_run *run)
 	TCase *tc;
 	Suite *s = pt_suite(run, "stress", stress_timeout(), &tc);
 
-	ADD_KINDS(run, tc, pin_vs_munmap, nodev, MEM_ANON, MEM_THP, MEM_HUGETLB,
-		  MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS);
-	ADD_KINDS(run, tc, pin_vs_truncate, nodev, MEM_MEMFD, MEM_TMPFS,
-		  MEM_EXT4, MEM_XFS);
-	ADD_KINDS(run, tc, pin_vs_writeback, nodev, MEM_MEMFD, MEM_TMPFS,
-		  MEM_EXT4, MEM_XFS);
-	ADD_KINDS(run, tc, pin_vs_fork, nodev, MEM_ANON, MEM_THP, MEM_HUGETLB);
-	ADD_KINDS(run, tc, pin_vs_madvise, nodev, MEM_ANON, MEM_THP, MEM_MEMFD,
+	ADD_KINDS(run, tc, pin_vs_munmap, "munmap", nodev, MEM_ANON, MEM_THP,
+		  MEM_HUGETLB, MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, pin_vs_truncate, "truncate", nodev, MEM_MEMFD,
 		  MEM_TMPFS, MEM_EXT4, MEM_XFS);
-	ADD_KINDS(run, tc, threads_on_one_buffer, nodev, MEM_ANON, MEM_THP);
+	ADD_KINDS(run, tc, pin_vs_writeback, "writeback", nodev, MEM_MEMFD,
+		  MEM_TMPFS, MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, pin_vs_fork, "fork", nodev, MEM_ANON, MEM_THP,
+		  MEM_HUGETLB);
+	ADD_KINDS(run, tc, pin_vs_madvise, "madvise", nodev, MEM_ANON, MEM_THP,
+		  MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS);
+	ADD_KINDS(run, tc, threads_on_one_buffer, "threads", nodev, MEM_ANON,
+		  MEM_THP);
 	return s;
 }

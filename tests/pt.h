@@ -24,6 +24,8 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 #define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
 
 const char *pt_device_missing(void);
+/* Runs and frees @sr, prints the summary line; returns the exit status. */
+int pt_run_all(SRunner *sr, const struct pt_run *run);
 Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc);
 
 Suite *suite_uapi(struct pt_run *run);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pintest test runner: builds every suite, runs them with Check and
- * ends with one line "N passed, N failed, N skipped".  Zero checks run is
- * a failure, never a pass.
+ * What every pintest test program shares: registering cases (or the SKIP
+ * lines of those that cannot run), the helpers the suites call, and
+ * running the suites to one line "N passed, N failed, N skipped".  Zero
+ * checks run is a failure, never a pass.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,29 +118,17 @@ void pt_drop_caches(void)
 	close(fd);
 }
 
-int main(void)
+int pt_run_all(SRunner *sr, const struct pt_run *run)
 {
-	struct pt_run run = { 0 };
-	SRunner *sr;
 	int n_run, n_failed;
 
-	sr = srunner_create(suite_uapi(&run));
-	srunner_add_suite(sr, suite_kmod(&run));
-	srunner_add_suite(sr, suite_pin(&run));
-	srunner_add_suite(sr, suite_errors(&run));
-	srunner_add_suite(sr, suite_lifetime(&run));
-	srunner_add_suite(sr, suite_file(&run));
-	srunner_add_suite(sr, suite_stress(&run));
-	srunner_add_suite(sr, suite_security(&run));
-	srunner_add_suite(sr, suite_fuzz(&run));
-	srunner_add_suite(sr, suite_integration(&run));
 	srunner_run_all(sr, CK_NORMAL);
 	n_run = srunner_ntests_run(sr);
 	n_failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 
 	printf("%d passed, %d failed, %d skipped\n", n_run - n_failed,
-	       n_failed, run.skipped);
+	       n_failed, run->skipped);
 	if (n_run == 0) {
 		printf("no test ran: that is a failure\n");
 		return EXIT_FAILURE;

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pintest-tests: every suite (CK_RUN_SUITE picks one). */
+#include "pt.h"
+
+int main(void)
+{
+	struct pt_run run = { 0 };
+	SRunner *sr;
+
+	sr = srunner_create(suite_uapi(&run));
+	srunner_add_suite(sr, suite_kmod(&run));
+	srunner_add_suite(sr, suite_pin(&run));
+	srunner_add_suite(sr, suite_errors(&run));
+	srunner_add_suite(sr, suite_lifetime(&run));
+	srunner_add_suite(sr, suite_file(&run));
+	srunner_add_suite(sr, suite_stress(&run));
+	srunner_add_suite(sr, suite_security(&run));
+	srunner_add_suite(sr, suite_fuzz(&run));
+	srunner_add_suite(sr, suite_integration(&run));
+	return pt_run_all(sr, &run);
+}

@@ -325,6 +325,15 @@ START_TEST(info_reports_this_kernel)
 }
 END_TEST
 
+/* Bytes the module holds for live pins (STATS, not in libpinctl). */
+static uint64_t bookkeeping(struct pinctl *ctx)
+{
+	struct pintest_stats s = { .size = sizeof(s) };
+
+	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_STATS, &s), 0);
+	return s.bookkeeping_bytes;
+}
+
 /*
  * ABI 2: PIN and UNPIN say how long the kernel spent, and STATS how many
  * bytes the module holds for live pins (a record and 8 bytes a small page).
@@ -334,22 +343,20 @@ START_TEST(timing_and_bookkeeping_reported)
 	struct pinctl *ctx = pt_open();
 	int fd = pinctl_fd(ctx);
 	char *buf = pt_anon(64 * PAGE);
-	struct pintest_stats s0 = { .size = sizeof(s0) }, s1 = s0, s2 = s0;
 	struct pintest_pin pin = { .size = sizeof(pin), .addr = (uintptr_t)buf,
 				   .length = 64 * PAGE };
 	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	uint64_t bytes0 = bookkeeping(ctx), bytes;
 
-	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_STATS, &s0), 0);
 	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_PIN, &pin), 0);
 	ck_assert_uint_gt(pin.out_pin_ns, 0);
-	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_STATS, &s1), 0);
-	ck_assert_uint_ge(s1.bookkeeping_bytes - s0.bookkeeping_bytes, 64 * 8);
-	ck_assert_uint_le(s1.bookkeeping_bytes - s0.bookkeeping_bytes, 64 * 8 + 4096);
+	bytes = bookkeeping(ctx) - bytes0;
+	ck_assert_uint_ge(bytes, 64 * 8);
+	ck_assert_uint_le(bytes, 64 * 8 + 4096);
 	unpin.handle = pin.out_handle;
 	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_UNPIN, &unpin), 0);
 	ck_assert_uint_gt(unpin.out_unpin_ns, 0);
-	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_STATS, &s2), 0);
-	ck_assert_uint_eq(s2.bookkeeping_bytes, s0.bookkeeping_bytes);
+	ck_assert_uint_eq(bookkeeping(ctx), bytes0);
 	pinctl_close(ctx);
 }
 END_TEST
@@ -381,15 +388,6 @@ START_TEST(partial_query_and_stacked_pins)
 	pinctl_close(ctx);
 }
 END_TEST
-
-/* Bytes the module holds for live pins (STATS, not in libpinctl). */
-static uint64_t bookkeeping(struct pinctl *ctx)
-{
-	struct pintest_stats s = { .size = sizeof(s) };
-
-	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_STATS, &s), 0);
-	return s.bookkeeping_bytes;
-}
 
 /*
  * The module stores a pin as folio ranges.  Pin 7 small pages followed by

@@ -338,13 +338,13 @@ PINCTL_EXPORT uint64_t pinctl_pattern_check(const void *buf, uint64_t offset,
 		const uint8_t *want = (uint8_t *)&word + in;
 		uint64_t got;
 
-		if (n == 8 && (memcpy(&got, p, 8), got == word))
-			goto next;
-		for (size_t i = 0; i < n; i++) {
-			if (p[i] != want[i] && !bad++ && first_mismatch)
-				*first_mismatch = offset + i;
+		/* a whole word that matches is the common case */
+		if (n < 8 || (memcpy(&got, p, 8), got != word)) {
+			for (size_t i = 0; i < n; i++) {
+				if (p[i] != want[i] && !bad++ && first_mismatch)
+					*first_mismatch = offset + i;
+			}
 		}
-next:
 		p += n, offset += n, len -= n;
 	}
 	return bad;

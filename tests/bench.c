@@ -135,11 +135,6 @@ static char *get_mem(enum kind kind, size_t bytes)
 	return p;
 }
 
-static void put_mem(char *p, size_t bytes)
-{
-	munmap(p, bytes);
-}
-
 struct pin_cost {
 	double pin_wall, pin_kernel, unpin_wall, unpin_kernel;	/* ns */
 };
@@ -297,7 +292,7 @@ static void bench_pins(void)
 			printf("bench: SKIP gup_test: no /sys/kernel/debug/gup_test "
 			       "(CONFIG_GUP_TEST; make bench KERNEL=debug)\n");
 		}
-		put_mem(p, bench_bytes);
+		munmap(p, bench_bytes);
 	}
 }
 
@@ -415,8 +410,8 @@ static void bench_query_and_dma(void)
 	} else {
 		printf("\nbench: SKIP memcpy baseline: no /sys/kernel/debug/pintest/memcpy\n");
 	}
-	put_mem(p, DMA_BYTES);
-	put_mem(user, DMA_BYTES);
+	munmap(p, DMA_BYTES);
+	munmap(user, DMA_BYTES);
 	free(entries);
 }
 
@@ -464,7 +459,7 @@ static void bench_threads(void)
 		json("\"bench\": \"threads\", \"threads\": %d, \"pages_per_s\": %.0f", n, total);
 	}
 	for (int i = 0; i < max; i++)
-		put_mem(a[i].p, per);
+		munmap(a[i].p, per);
 	free(a);
 	free(t);
 }
@@ -503,7 +498,7 @@ static void bench_bookkeeping(void)
 			continue;
 		b_half = pin_bytes(p, half);
 		b_all = pin_bytes(p, bench_bytes);
-		put_mem(p, bench_bytes);
+		munmap(p, bench_bytes);
 		if (b_half < 0 || b_all < 0)
 			continue;
 		per = (b_all - b_half) / pages;

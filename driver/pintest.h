@@ -77,7 +77,7 @@ struct dma_writer {
  * @writer: the in-flight writer; stopped before the table's reference goes
  * @nr_slots: used entries of @slots; equal to @npages when no run is stored
  * @cap_slots: allocated entries of @slots
- * @slots: the pinned pages as folio ranges (see pin.c); walk them with a
+ * @slots: the pinned pages as folio ranges (see slots.c); walk them with a
  *	struct range_cursor
  */
 struct pinned_range {

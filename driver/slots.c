@@ -6,7 +6,7 @@
  * pages of one folio takes two slots: its first page tagged with RUN_TAG,
  * then its length.  A 4K page so costs at most 8 bytes and a whole 2 MiB
  * THP 16.  pin_user_pages*() fill the free slots at the end of the array
- * with plain pages, which fold_chunk() then folds in place.
+ * with plain pages, which pintest_slots_fold() then folds in place.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -100,7 +100,8 @@ static bool extends_run(struct page * const *slot, struct page *page)
 /*
  * Folds the @got pages just pinned into the free slots.  Slots are
  * written at or behind the page being read, never ahead of it.
- * *@last_run is the slot of the run that ends the array, or NO_RUN.
+ * *@last_run is the slot of the last run stored, or NO_RUN; a page can
+ * only extend that run while it still ends the array.
  */
 void pintest_slots_fold(struct pinned_range *range, unsigned long got,
 			unsigned long *last_run)

@@ -54,7 +54,9 @@ modules: deps
 	@test -d "$(KDIR)" || { echo "no kernel build dir '$(KDIR)' (set KVER or KDIR)"; exit 1; }
 	$(MAKE) -C driver KDIR=$(KDIR) W=$(W) C=$(C)
 
-lib: deps
+# userspace alone needs no package manager: libkmod-dev and check (for
+# tests) must be there; make deps installs them with everything else
+lib:
 	$(MAKE) -C libpinctl
 
 tools: lib
@@ -66,10 +68,10 @@ tests: lib
 SECONDS ?= 600
 SEED ?= $(shell date +%s)
 
-run: all tests
+run: deps all tests
 	tools/pintest-vm $(VM_ARGS) -- tests/run-demo
 
-check:
+check: deps
 	scripts/check-kernels $(KERNELS)
 
 # libpinctl's module loading against a fake loader: needs no VM

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one place for kernel-version differences (coding-style: no #if in
- * .c files).  See shared research: the vmas argument went away in 6.5, the
+ * .c files): the vmas argument of pin_user_pages() went away in 6.5, the
  * exact pin count moved into struct folio in 6.3, page_mapcount() went
  * away and the unaligned helpers moved in 6.12.
  */

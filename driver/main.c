@@ -11,6 +11,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -21,8 +23,6 @@
 #include "compat.h"
 #include "pintest.h"
 
-#define PINTEST_VERSION "0.2.0"
-
 unsigned int pintest_max_pin_pages = 1U << 20;
 module_param_named(max_pin_pages, pintest_max_pin_pages, uint, 0644);
 MODULE_PARM_DESC(max_pin_pages, "most pages one pin may hold (default 1048576)");
@@ -30,6 +30,14 @@ MODULE_PARM_DESC(max_pin_pages, "most pages one pin may hold (default 1048576)")
 unsigned int pintest_max_handles = 65536;
 module_param_named(max_handles, pintest_max_handles, uint, 0644);
 MODULE_PARM_DESC(max_handles, "most pins one open file may hold (default 65536)");
+
+unsigned int pintest_max_writers = 64;
+module_param_named(max_writers, pintest_max_writers, uint, 0644);
+MODULE_PARM_DESC(max_writers, "most in-flight writers one open file may run (default 64)");
+
+unsigned int pintest_writer_max_ms = 60000;
+module_param_named(writer_max_ms, pintest_writer_max_ms, uint, 0644);
+MODULE_PARM_DESC(writer_max_ms, "life of a writer started without count or duration (default 60000)");
 
 struct pintest_counters pintest_counters;
 
@@ -41,7 +49,7 @@ struct pintest_ucmd {
 	void *cmd;
 };
 
-static int ucmd_respond(struct pintest_ucmd *ucmd, size_t size)
+static int pintest_respond(struct pintest_ucmd *ucmd, size_t size)
 {
 	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
 			 min_t(size_t, size, ucmd->user_size)))
@@ -49,7 +57,7 @@ static int ucmd_respond(struct pintest_ucmd *ucmd, size_t size)
 	return 0;
 }
 
-static int ioctl_info(struct pintest_ucmd *ucmd)
+static int pintest_ioctl_info(struct pintest_ucmd *ucmd)
 {
 	struct pintest_info *cmd = ucmd->cmd;
 
@@ -63,35 +71,60 @@ static int ioctl_info(struct pintest_ucmd *ucmd)
 	cmd->out_kernel_version = PINTEST_BUILT_FOR;
 	cmd->out_page_entry_size = sizeof(struct pintest_page);
 	cmd->out_longterm_methods = PINTEST_LONGTERM_METHODS;
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
-static int ioctl_pin(struct pintest_ucmd *ucmd)
+/*
+ * The handle is reserved, then answered, then published: a thread sharing
+ * the file cannot UNPIN the range before this one is done with it, and a
+ * reply that cannot be copied out releases nothing but this pin.
+ */
+static int pintest_ioctl_pin(struct pintest_ucmd *ucmd)
 {
 	struct pintest_pin *cmd = ucmd->cmd;
+	struct pintest_range *range;
 	int ret;
 
-	ret = pintest_pin(ucmd->pf, cmd);
+	ret = pintest_pin(cmd, &range, &cmd->out_pin_ns);
 	if (ret)
 		return ret;
-	ret = ucmd_respond(ucmd, sizeof(*cmd));
-	/* The caller cannot learn the handle: do not leave the pin behind. */
+	ret = pintest_handle_reserve(ucmd->pf, &cmd->out_handle);
 	if (ret)
-		pintest_unpin(ucmd->pf, cmd->out_handle, false);
+		goto err_put;
+	cmd->out_npages = range->npages;
+	ret = pintest_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_abort;
+	pintest_handle_publish(ucmd->pf, cmd->out_handle, range);
+	return 0;
+
+err_abort:
+	pintest_handle_abort(ucmd->pf, cmd->out_handle);
+err_put:
+	pintest_range_put(range);
 	return ret;
 }
 
-static int ioctl_query(struct pintest_ucmd *ucmd)
+static int pintest_ioctl_query(struct pintest_ucmd *ucmd)
 {
-	return pintest_query(ucmd->pf, ucmd->cmd);
+	struct pintest_query *cmd = ucmd->cmd;
+	struct pintest_range *range;
+	int ret;
+
+	range = pintest_handle_get(ucmd->pf, cmd->handle);
+	if (!range)
+		return -ENOENT;
+	ret = pintest_query(range, cmd, ucmd->pf->show_pfn);
+	pintest_range_put(range);
+	return ret;
 }
 
-static int ioctl_probe(struct pintest_ucmd *ucmd)
+static int pintest_ioctl_probe(struct pintest_ucmd *ucmd)
 {
-	return pintest_probe(ucmd->cmd);
+	return pintest_probe(ucmd->cmd, ucmd->pf->show_pfn);
 }
 
-static int ioctl_unpin(struct pintest_ucmd *ucmd)
+static int pintest_ioctl_unpin(struct pintest_ucmd *ucmd)
 {
 	struct pintest_unpin *cmd = ucmd->cmd;
 	u64 t0 = ktime_get_ns();
@@ -99,26 +132,67 @@ static int ioctl_unpin(struct pintest_ucmd *ucmd)
 
 	if (cmd->flags & ~PINTEST_UNPIN_DIRTY || cmd->__reserved)
 		return -EINVAL;
-	ret = pintest_unpin(ucmd->pf, cmd->handle,
-			    cmd->flags & PINTEST_UNPIN_DIRTY);
+	ret = pintest_handle_unpin(ucmd->pf, cmd->handle,
+				   cmd->flags & PINTEST_UNPIN_DIRTY);
 	if (ret)
 		return ret;
 	cmd->out_unpin_ns = ktime_get_ns() - t0;
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
-static int ioctl_dma(struct pintest_ucmd *ucmd)
+/* WRITE and READ move bytes through @buf, FILL and VERIFY use @seed. */
+static int pintest_check_dma(const struct pintest_dma *cmd)
+{
+	bool uses_buf;
+
+	if (cmd->flags || !cmd->length)
+		return -EINVAL;
+	switch (cmd->op) {
+	case PINTEST_DMA_WRITE:
+	case PINTEST_DMA_READ:
+		uses_buf = true;
+		break;
+	case PINTEST_DMA_FILL:
+	case PINTEST_DMA_VERIFY:
+		uses_buf = false;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (uses_buf ? cmd->seed != 0 : cmd->buf != 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int pintest_ioctl_dma(struct pintest_ucmd *ucmd)
 {
 	struct pintest_dma *cmd = ucmd->cmd;
+	struct pintest_walk walk = {
+		.op = cmd->op,
+		.offset = cmd->offset,
+		.length = cmd->length,
+		.buf = u64_to_user_ptr(cmd->buf),
+		.seed = cmd->seed,
+	};
+	struct pintest_range *range;
 	int ret;
 
-	ret = pintest_dma(ucmd->pf, cmd);
+	ret = pintest_check_dma(cmd);
 	if (ret)
 		return ret;
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	range = pintest_handle_get(ucmd->pf, cmd->handle);
+	if (!range)
+		return -ENOENT;
+	ret = pintest_dma(range, &walk);
+	pintest_range_put(range);
+	if (ret)
+		return ret;
+	cmd->out_mismatches = walk.mismatches;
+	cmd->out_first_mismatch = walk.first_mismatch;
+	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
-static int ioctl_stats(struct pintest_ucmd *ucmd)
+static int pintest_ioctl_stats(struct pintest_ucmd *ucmd)
 {
 	struct pintest_stats *cmd = ucmd->cmd;
 	struct pintest_counters *c = &pintest_counters;
@@ -133,23 +207,36 @@ static int ioctl_stats(struct pintest_ucmd *ucmd)
 	cmd->errors = atomic64_read(&c->errors);
 	cmd->dma_bytes = atomic64_read(&c->dma_bytes);
 	cmd->bookkeeping_bytes = atomic64_read(&c->bookkeeping_bytes);
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
-static int ioctl_dma_start(struct pintest_ucmd *ucmd)
+static int pintest_ioctl_dma_start(struct pintest_ucmd *ucmd)
 {
-	return pintest_writer_start(ucmd->pf, ucmd->cmd);
-}
-
-static int ioctl_dma_stop(struct pintest_ucmd *ucmd)
-{
-	struct pintest_dma_stop *cmd = ucmd->cmd;
+	struct pintest_dma_start *cmd = ucmd->cmd;
+	struct pintest_range *range;
 	int ret;
 
-	ret = pintest_writer_stop(ucmd->pf, cmd);
-	if (ret)
-		return ret;
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	range = pintest_handle_get(ucmd->pf, cmd->handle);
+	if (!range)
+		return -ENOENT;
+	ret = pintest_writer_start(range, cmd);
+	pintest_range_put(range);
+	return ret;
+}
+
+static int pintest_ioctl_dma_stop(struct pintest_ucmd *ucmd)
+{
+	struct pintest_dma_stop *cmd = ucmd->cmd;
+	struct pintest_range *range;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	range = pintest_handle_get(ucmd->pf, cmd->handle);
+	if (!range)
+		return -ENOENT;
+	pintest_writer_stop(range, &cmd->out_passes, &cmd->out_bytes);
+	pintest_range_put(range);
+	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
 union pintest_ucmd_buffer {
@@ -171,27 +258,31 @@ struct pintest_ioctl_op {
 };
 
 /* @_last is the last field of the struct's first version. */
-#define IOCTL_OP(_cmd, _fn, _struct, _last)				\
-	[(_cmd) - PINTEST_CMD_INFO] = {					\
-		.size = sizeof(_struct),				\
-		.min_size = offsetofend(_struct, _last),		\
-		.execute = _fn,						\
+/*
+ * PINTEST_CMD_@_NAME runs pintest_ioctl_@_name() on a struct pintest_@_name;
+ * @_last is the last field of the struct's first version.
+ */
+#define PINTEST_IOCTL_OP(_NAME, _name, _last)				\
+	[PINTEST_CMD_##_NAME - PINTEST_CMD_INFO] = {			\
+		.size = sizeof(struct pintest_##_name),			\
+		.min_size = offsetofend(struct pintest_##_name, _last),	\
+		.execute = pintest_ioctl_##_name,			\
 	}
 
 static const struct pintest_ioctl_op pintest_ops[] = {
-	IOCTL_OP(PINTEST_CMD_INFO, ioctl_info, struct pintest_info, __reserved),
-	IOCTL_OP(PINTEST_CMD_PIN, ioctl_pin, struct pintest_pin, out_npages),
-	IOCTL_OP(PINTEST_CMD_QUERY, ioctl_query, struct pintest_query, pages),
-	IOCTL_OP(PINTEST_CMD_PROBE, ioctl_probe, struct pintest_probe, pages),
-	IOCTL_OP(PINTEST_CMD_UNPIN, ioctl_unpin, struct pintest_unpin, __reserved),
-	IOCTL_OP(PINTEST_CMD_DMA, ioctl_dma, struct pintest_dma, out_first_mismatch),
-	IOCTL_OP(PINTEST_CMD_STATS, ioctl_stats, struct pintest_stats, dma_bytes),
-	IOCTL_OP(PINTEST_CMD_DMA_START, ioctl_dma_start, struct pintest_dma_start, count),
-	IOCTL_OP(PINTEST_CMD_DMA_STOP, ioctl_dma_stop, struct pintest_dma_stop, out_bytes),
+	PINTEST_IOCTL_OP(INFO, info, __reserved),
+	PINTEST_IOCTL_OP(PIN, pin, out_npages),
+	PINTEST_IOCTL_OP(QUERY, query, pages),
+	PINTEST_IOCTL_OP(PROBE, probe, pages),
+	PINTEST_IOCTL_OP(UNPIN, unpin, __reserved),
+	PINTEST_IOCTL_OP(DMA, dma, out_first_mismatch),
+	PINTEST_IOCTL_OP(STATS, stats, dma_bytes),
+	PINTEST_IOCTL_OP(DMA_START, dma_start, count),
+	PINTEST_IOCTL_OP(DMA_STOP, dma_stop, out_bytes),
 };
 
-static long dispatch(struct pintest_file *pf, unsigned int cmd,
-		     unsigned long arg)
+static long pintest_dispatch(struct pintest_file *pf, unsigned int cmd,
+			     unsigned long arg)
 {
 	union pintest_ucmd_buffer buf;
 	const struct pintest_ioctl_op *op;
@@ -223,7 +314,7 @@ static long dispatch(struct pintest_file *pf, unsigned int cmd,
 static long pintest_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	long ret = dispatch(file->private_data, cmd, arg);
+	long ret = pintest_dispatch(file->private_data, cmd, arg);
 
 	/* User mistakes are counted, and logged at debug level only. */
 	if (ret) {
@@ -239,7 +330,9 @@ static int pintest_open(struct inode *inode, struct file *file)
 
 	if (!pf)
 		return -ENOMEM;
-	xa_init_flags(&pf->pins, XA_FLAGS_ALLOC1);
+	/* the opener's credentials, as pagemap: not those of an ioctl caller */
+	pintest_file_init(pf, file_ns_capable(file, &init_user_ns,
+					      CAP_SYS_ADMIN));
 	file->private_data = pf;
 	return 0;
 }
@@ -248,7 +341,7 @@ static int pintest_release(struct inode *inode, struct file *file)
 {
 	struct pintest_file *pf = file->private_data;
 
-	pintest_release_all(pf);
+	pintest_file_release(pf);
 	kfree(pf);
 	return 0;
 }
@@ -262,8 +355,8 @@ static const struct file_operations pintest_fops = {
 	.llseek = noop_llseek,
 };
 
-static ssize_t counter_show(struct device *dev,
-			    struct device_attribute *attr, char *buf)
+static ssize_t pintest_counter_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
 {
 	struct dev_ext_attribute *ea =
 		container_of(attr, struct dev_ext_attribute, attr);
@@ -272,14 +365,14 @@ static ssize_t counter_show(struct device *dev,
 }
 
 static struct dev_ext_attribute pintest_counter_attrs[] = {
-	{ __ATTR(live_pins, 0444, counter_show, NULL), &pintest_counters.live_pins },
-	{ __ATTR(live_pages, 0444, counter_show, NULL), &pintest_counters.live_pages },
-	{ __ATTR(total_pins, 0444, counter_show, NULL), &pintest_counters.total_pins },
-	{ __ATTR(total_pages, 0444, counter_show, NULL), &pintest_counters.total_pages },
-	{ __ATTR(total_unpins, 0444, counter_show, NULL), &pintest_counters.total_unpins },
-	{ __ATTR(errors, 0444, counter_show, NULL), &pintest_counters.errors },
-	{ __ATTR(dma_bytes, 0444, counter_show, NULL), &pintest_counters.dma_bytes },
-	{ __ATTR(bookkeeping_bytes, 0444, counter_show, NULL),
+	{ __ATTR(live_pins, 0444, pintest_counter_show, NULL), &pintest_counters.live_pins },
+	{ __ATTR(live_pages, 0444, pintest_counter_show, NULL), &pintest_counters.live_pages },
+	{ __ATTR(total_pins, 0444, pintest_counter_show, NULL), &pintest_counters.total_pins },
+	{ __ATTR(total_pages, 0444, pintest_counter_show, NULL), &pintest_counters.total_pages },
+	{ __ATTR(total_unpins, 0444, pintest_counter_show, NULL), &pintest_counters.total_unpins },
+	{ __ATTR(errors, 0444, pintest_counter_show, NULL), &pintest_counters.errors },
+	{ __ATTR(dma_bytes, 0444, pintest_counter_show, NULL), &pintest_counters.dma_bytes },
+	{ __ATTR(bookkeeping_bytes, 0444, pintest_counter_show, NULL),
 	  &pintest_counters.bookkeeping_bytes },
 };
 
@@ -314,20 +407,29 @@ static struct miscdevice pintest_misc = {
 
 static int __init pintest_init(void)
 {
-	int ret = misc_register(&pintest_misc);
+	int ret;
 
+	ret = pintest_writer_wq_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&pintest_misc);
 	if (ret) {
 		pr_err("cannot register /dev/pintest: %d\n", ret);
-		return ret;
+		goto err_wq;
 	}
 	pintest_bench_init();
 	return 0;
+
+err_wq:
+	pintest_writer_wq_exit();
+	return ret;
 }
 
 static void __exit pintest_exit(void)
 {
 	pintest_bench_exit();
 	misc_deregister(&pintest_misc);
+	pintest_writer_wq_exit();
 }
 
 module_init(pintest_init);

@@ -3,7 +3,6 @@
  * QUERY and PROBE: what the kernel thinks of a page, for pages a pin
  * holds and for whatever is mapped at a user address right now.
  */
-#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/uaccess.h>
@@ -16,8 +15,8 @@
  * splitting the PMD copies it to every subpage.  folio_entire_mapcount()
  * is only defined for large folios (VM_BUG_ON under DEBUG_VM).
  */
-static struct page *anon_exclusive_page(struct folio *folio,
-					struct page *page)
+static struct page *pintest_anon_exclusive_page(struct folio *folio,
+						struct page *page)
 {
 	if (folio_test_large(folio) &&
 	    (folio_test_hugetlb(folio) || folio_entire_mapcount(folio) > 0))
@@ -30,15 +29,15 @@ static struct page *anon_exclusive_page(struct folio *folio,
  * look at it (PROBE's), not counted in the answer.  The folio cannot be
  * freed under us, but mapping and flags may change while we read them.
  */
-static void describe_page(struct page *page, int extra_refs,
-			  bool privileged, struct pintest_page *out)
+static void pintest_describe_page(struct page *page, int extra_refs,
+				  bool show_pfn, struct pintest_page *out)
 {
 	struct folio *folio = page_folio(page);
 	unsigned long pfn = page_to_pfn(page);
 	u32 flags = PINTEST_PAGE_PRESENT;
 
 	memset(out, 0, sizeof(*out));
-	if (privileged)
+	if (show_pfn)
 		out->pfn = pfn;
 	out->refcount = folio_ref_count(folio) - extra_refs;
 	out->mapcount = pintest_page_mapcount(page);
@@ -57,7 +56,7 @@ static void describe_page(struct page *page, int extra_refs,
 		flags |= PINTEST_PAGE_ZERO;
 	} else if (folio_test_anon(folio)) {
 		flags |= PINTEST_PAGE_ANON;
-		if (PageAnonExclusive(anon_exclusive_page(folio, page)))
+		if (PageAnonExclusive(pintest_anon_exclusive_page(folio, page)))
 			flags |= PINTEST_PAGE_ANON_EXCLUSIVE;
 	} else if (READ_ONCE(folio->mapping)) {
 		flags |= PINTEST_PAGE_FILE;
@@ -81,8 +80,8 @@ static void describe_page(struct page *page, int extra_refs,
 }
 
 /* Entries are written at the caller's stride, zero-extended. */
-static int put_entry(u64 base, u32 entry_size, u64 index,
-		     const struct pintest_page *entry)
+static int pintest_put_entry(u64 base, u32 entry_size, u64 index,
+			     const struct pintest_page *entry)
 {
 	void __user *dst = u64_to_user_ptr(base + index * entry_size);
 	size_t n = min_t(size_t, entry_size, sizeof(*entry));
@@ -94,69 +93,73 @@ static int put_entry(u64 base, u32 entry_size, u64 index,
 	return 0;
 }
 
-int pintest_query(struct pintest_file *pf, struct pintest_query *cmd)
+/* EINVAL unless @entry_size is a struct pintest_page the caller may know. */
+static int pintest_check_entry_size(u32 entry_size)
 {
-	bool privileged = capable(CAP_SYS_ADMIN);
-	struct pinned_range *range;
-	struct pintest_page entry;
-	struct range_cursor pages;
-	u64 i;
-	int ret = 0;
-
-	if (cmd->flags || cmd->entry_size < PINTEST_PAGE_ENTRY_MIN ||
-	    !cmd->count)
+	if (entry_size < PINTEST_PAGE_ENTRY_MIN ||
+	    entry_size > PINTEST_PAGE_ENTRY_MAX)
 		return -EINVAL;
-	range = pintest_range_get(pf, cmd->handle);
-	if (!range)
-		return -ENOENT;
-	if (cmd->first >= range->npages ||
-	    cmd->count > range->npages - cmd->first) {
-		ret = -ERANGE;
-		goto out_put;
-	}
+	return 0;
+}
+
+int pintest_query(struct pintest_range *range, struct pintest_query *cmd,
+		  bool show_pfn)
+{
+	struct pintest_page entry;
+	struct pintest_cursor pages;
+	u64 i;
+	int ret;
+
+	if (cmd->flags || !cmd->count)
+		return -EINVAL;
+	ret = pintest_check_entry_size(cmd->entry_size);
+	if (ret)
+		return ret;
+	ret = pintest_range_check_pages(range, cmd->first, cmd->count);
+	if (ret)
+		return ret;
 
 	pintest_range_seek(range, cmd->first, &pages);
 	for (i = 0; i < cmd->count; i++) {
-		describe_page(pintest_range_next(&pages), 0, privileged,
-			      &entry);
-		ret = put_entry(cmd->pages, cmd->entry_size, i, &entry);
+		pintest_describe_page(pintest_range_next(&pages), 0, show_pfn,
+				      &entry);
+		ret = pintest_put_entry(cmd->pages, cmd->entry_size, i, &entry);
 		if (ret)
-			break;
+			return ret;
 		cond_resched();
 	}
-out_put:
-	pintest_range_put(range);
-	return ret;
+	return 0;
 }
 
 /*
  * get_user_pages_fast_only() neither faults nor sleeps: a page that is not
  * mapped (or is special, like the zero page) reads as not present.
  */
-int pintest_probe(struct pintest_probe *cmd)
+int pintest_probe(struct pintest_probe *cmd, bool show_pfn)
 {
-	bool privileged = capable(CAP_SYS_ADMIN);
 	struct pintest_page entry;
 	unsigned long npages, i;
 	struct page *page;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved ||
-	    cmd->entry_size < PINTEST_PAGE_ENTRY_MIN)
+	if (cmd->flags || cmd->__reserved)
 		return -EINVAL;
-	ret = pintest_check_range(cmd->addr, cmd->length, &npages);
+	ret = pintest_check_entry_size(cmd->entry_size);
+	if (ret)
+		return ret;
+	ret = pintest_check_user_range(cmd->addr, cmd->length, &npages);
 	if (ret)
 		return ret;
 
 	for (i = 0; i < npages; i++) {
 		if (get_user_pages_fast_only(cmd->addr + (i << PAGE_SHIFT), 1,
 					     0, &page) == 1) {
-			describe_page(page, 1, privileged, &entry);
+			pintest_describe_page(page, 1, show_pfn, &entry);
 			put_page(page);
 		} else {
 			memset(&entry, 0, sizeof(entry));
 		}
-		ret = put_entry(cmd->pages, cmd->entry_size, i, &entry);
+		ret = pintest_put_entry(cmd->pages, cmd->entry_size, i, &entry);
 		if (ret)
 			return ret;
 		cond_resched();

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pintest internals: the objects behind /dev/pintest.
+ * pintest internals: the objects behind /dev/pintest, bottom up.
  *
- * A struct pintest_file is one open() of the device.  It owns a table of
- * struct pinned_range, each the pages of one PIN ioctl, named by a handle.
- * A range is released exactly once, when its last reference goes: the
- * table holds one, and every ioctl that uses the range holds one for its
- * duration.  So UNPIN or close() racing with a DMA on the same handle is
- * safe: the DMA finishes on pages that are still pinned and its put
- * releases them.
+ *   slots.c    how a range stores its pages (folio ranges), and walking them
+ *   range.c    struct pintest_range: life, references, bounds
+ *   pin.c      taking a pin: pin_user_pages*() into a new range
+ *   dma.c      the simulated device: a walk that copies or checks bytes
+ *   writer.c   the in-flight writer: the walk again and again, in a work
+ *   page.c     QUERY and PROBE: what the kernel thinks of a page
+ *   handles.c  struct pintest_file: the handle table of one open()
+ *   main.c     the module, the device and the ioctl dispatch
+ *
+ * Each file calls only those above it in this list (main.c calls all).
+ * Lookups by handle happen in main.c, which hands the range down with a
+ * reference held; only handles.c drops the table's reference, and it
+ * stops the range's writer first.
  */
 #ifndef _PINTEST_H
 #define _PINTEST_H
@@ -26,36 +32,32 @@
 
 /* The first version of struct pintest_page; callers may not pass less. */
 #define PINTEST_PAGE_ENTRY_MIN	32
+/* Callers may not pass more: each entry's tail is cleared in user memory. */
+#define PINTEST_PAGE_ENTRY_MAX	256
 
 /**
- * struct pintest_file - one open file description of /dev/pintest
- * @pins: handle -> struct pinned_range.  The xarray's own spinlock
- *	serialises insertion, removal and the reference a lookup takes.
- */
-struct pintest_file {
-	struct xarray pins;
-};
-
-/**
- * struct dma_writer - the in-flight writer of a pin (DMA_START)
+ * struct pintest_writer - the in-flight writer of a range (DMA_START)
  * @work: one pass per run; it queues itself again until done
- * @lock: serialises START, STOP and the release of the pin
- * @dead: the pin is being released; no writer may start (under @lock)
+ * @lock: serialises START, STOP and the end of the range's life
+ * @dead: the range left its table; no writer may start (under @lock)
  * @running: set by START under @lock, cleared by the work when it ends
  *	by itself (release store) or by whoever cancelled it
- * @offset: where each pass starts, from the start of the pin
+ * @nr_running: the owning file's count of running writers, which START
+ *	raised and whoever clears @running lowers
+ * @offset: where each pass starts, from the start of the range
  * @length: bytes each pass fills
  * @seed: the pattern seed
  * @count: passes to write, 0 for no limit
- * @deadline: jiffies after which no pass starts, 0 for no limit
+ * @deadline: jiffies after which no pass starts
  * @passes: passes done; written by the work only
  * @bytes: bytes written; written by the work only
  */
-struct dma_writer {
+struct pintest_writer {
 	struct work_struct work;
 	struct mutex lock;	/* see @lock above */
 	bool dead;
 	bool running;
+	atomic_t *nr_running;
 	u64 offset;
 	u64 length;
 	u64 seed;
@@ -66,43 +68,81 @@ struct dma_writer {
 };
 
 /**
- * struct pinned_range - the pages of one PIN ioctl
- * @ref: see the comment at the top of this file
+ * struct pintest_range - the pages of one PIN ioctl
+ * @ref: the handle table holds one reference, every ioctl using the range
+ *	one for its duration; the last put unpins the pages (process
+ *	context only: unpinning dirty may sleep in folio_lock())
  * @mm: the mm whose pinned_vm was charged @npages (mmgrab()ed)
  * @addr: user address the range was pinned at
  * @npages: number of pages pinned
  * @writable: pinned with FOLL_WRITE; only then may the "device" write
- * @dirty_on_release: set by UNPIN before it drops the table's reference,
- *	read by the final put
- * @writer: the in-flight writer; stopped before the table's reference goes
+ * @dirty_on_release: set before the table's reference is dropped, read by
+ *	the final put
+ * @writer: the in-flight writer, stopped before the table's reference goes
  * @nr_slots: used entries of @slots; equal to @npages when no run is stored
  * @cap_slots: allocated entries of @slots
  * @slots: the pinned pages as folio ranges (see slots.c); walk them with a
- *	struct range_cursor
+ *	struct pintest_cursor
  */
-struct pinned_range {
+struct pintest_range {
 	struct kref ref;
 	struct mm_struct *mm;
 	unsigned long addr;
 	unsigned long npages;
 	bool writable;
 	bool dirty_on_release;
-	struct dma_writer writer;
+	struct pintest_writer writer;
 	unsigned long nr_slots;
 	unsigned long cap_slots;
 	struct page **slots;
 };
 
 /**
- * struct range_cursor - a position in a pinned range's pages
+ * struct pintest_cursor - a position in a range's pages
  * @slots: the range's slots
  * @slot: the slot holding the page at the cursor
  * @in_run: the page's index inside that slot's run, 0 for a single page
  */
-struct range_cursor {
+struct pintest_cursor {
 	struct page * const *slots;
 	unsigned long slot;
 	unsigned long in_run;
+};
+
+/**
+ * struct pintest_file - one open file description of /dev/pintest
+ * @pins: handle -> struct pintest_range.  A handle being created holds
+ *	XA_ZERO_ENTRY, which lookups and UNPIN see as no pin.  The xarray's
+ *	own spinlock serialises insertion, removal and the reference a
+ *	lookup takes.
+ * @show_pfn: the opener had CAP_SYS_ADMIN, so QUERY and PROBE show page
+ *	frame numbers (decided once, at open, as /proc/PID/pagemap does)
+ * @nr_writers: writers running on this file's ranges
+ */
+struct pintest_file {
+	struct xarray pins;
+	bool show_pfn;
+	atomic_t nr_writers;
+};
+
+/**
+ * struct pintest_walk - one transfer of the simulated device
+ * @op: enum pintest_dma_op
+ * @offset: byte offset from the start of the range
+ * @length: bytes to transfer
+ * @buf: the user buffer of WRITE and READ
+ * @seed: the pattern seed of FILL and VERIFY
+ * @mismatches: VERIFY: bytes that differ from the pattern
+ * @first_mismatch: VERIFY: offset of the first, ~0 when none
+ */
+struct pintest_walk {
+	u32 op;
+	u64 offset;
+	u64 length;
+	void __user *buf;
+	u64 seed;
+	u64 mismatches;
+	u64 first_mismatch;
 };
 
 /* Module-wide counters, reported by STATS and in sysfs. */
@@ -120,49 +160,69 @@ struct pintest_counters {
 extern struct pintest_counters pintest_counters;
 extern unsigned int pintest_max_pin_pages;
 extern unsigned int pintest_max_handles;
-
-/* pin.c */
-int pintest_check_range(u64 addr, u64 length, unsigned long *npages);
-int pintest_pin(struct pintest_file *pf, struct pintest_pin *cmd);
-int pintest_unpin(struct pintest_file *pf, u32 handle, bool dirty);
-size_t pintest_range_bytes(const struct pinned_range *range);
-struct pinned_range *pintest_range_get(struct pintest_file *pf, u32 handle);
-void pintest_range_put(struct pinned_range *range);
-void pintest_release_all(struct pintest_file *pf);
+extern unsigned int pintest_max_writers;
+extern unsigned int pintest_writer_max_ms;
 
 /* slots.c */
-#define NO_RUN	ULONG_MAX
-int pintest_slots_reserve(struct pinned_range *range, unsigned long done,
+#define PINTEST_NO_RUN	ULONG_MAX
+int pintest_slots_reserve(struct pintest_range *range, unsigned long done,
 			  unsigned long need);
-int pintest_slots_resize(struct pinned_range *range, unsigned long cap);
-void pintest_slots_fold(struct pinned_range *range, unsigned long got,
+int pintest_slots_resize(struct pintest_range *range, unsigned long cap);
+void pintest_slots_fold(struct pintest_range *range, unsigned long got,
 			unsigned long *last_run);
 void pintest_slots_unpin(struct page **slots, unsigned long nr_slots,
 			 bool dirty);
-void pintest_range_seek(const struct pinned_range *range, unsigned long pgoff,
-			struct range_cursor *cur);
-struct page *pintest_range_next(struct range_cursor *cur);
+void pintest_range_seek(const struct pintest_range *range,
+			unsigned long pgoff, struct pintest_cursor *cur);
+struct page *pintest_range_next(struct pintest_cursor *cur);
 
-/* page.c */
-int pintest_query(struct pintest_file *pf, struct pintest_query *cmd);
-int pintest_probe(struct pintest_probe *cmd);
+/* range.c */
+int pintest_check_user_range(u64 addr, u64 length, unsigned long *npages);
+int pintest_range_check_bytes(const struct pintest_range *range, u64 offset,
+			      u64 length);
+int pintest_range_check_pages(const struct pintest_range *range, u64 first,
+			      u64 count);
+size_t pintest_range_bytes(const struct pintest_range *range);
+struct pintest_range *pintest_range_alloc(unsigned long addr,
+					  unsigned long npages,
+					  bool writable);
+void pintest_range_get(struct pintest_range *range);
+void pintest_range_put(struct pintest_range *range);
+
+/* pin.c */
+int pintest_pin(const struct pintest_pin *cmd, struct pintest_range **out,
+		u64 *pin_ns);
 
 /* dma.c */
-int pintest_dma(struct pintest_file *pf, struct pintest_dma *cmd);
-int pintest_check_span(const struct pinned_range *range, u64 offset,
-		       u64 length);
-void pintest_fill_range(struct pinned_range *range, u64 offset, u64 length,
-			u64 seed);
+int pintest_dma(struct pintest_range *range, struct pintest_walk *walk);
+
+/* writer.c */
+void pintest_writer_init(struct pintest_writer *w, atomic_t *nr_running);
+int pintest_writer_start(struct pintest_range *range,
+			 const struct pintest_dma_start *cmd);
+void pintest_writer_stop(struct pintest_range *range, u64 *passes,
+			 u64 *bytes);
+void pintest_writer_kill(struct pintest_range *range);
+int pintest_writer_wq_init(void);
+void pintest_writer_wq_exit(void);
+
+/* page.c */
+int pintest_query(struct pintest_range *range, struct pintest_query *cmd,
+		  bool show_pfn);
+int pintest_probe(struct pintest_probe *cmd, bool show_pfn);
+
+/* handles.c */
+void pintest_file_init(struct pintest_file *pf, bool show_pfn);
+int pintest_handle_reserve(struct pintest_file *pf, u32 *handle);
+void pintest_handle_abort(struct pintest_file *pf, u32 handle);
+void pintest_handle_publish(struct pintest_file *pf, u32 handle,
+			    struct pintest_range *range);
+struct pintest_range *pintest_handle_get(struct pintest_file *pf, u32 handle);
+int pintest_handle_unpin(struct pintest_file *pf, u32 handle, bool dirty);
+void pintest_file_release(struct pintest_file *pf);
 
 /* bench.c */
 void pintest_bench_init(void);
 void pintest_bench_exit(void);
-
-/* writer.c */
-void pintest_writer_init(struct pinned_range *range);
-int pintest_writer_start(struct pintest_file *pf,
-			 struct pintest_dma_start *cmd);
-int pintest_writer_stop(struct pintest_file *pf, struct pintest_dma_stop *cmd);
-void pintest_writer_kill(struct pinned_range *range);
 
 #endif /* _PINTEST_H */

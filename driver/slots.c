@@ -2,8 +2,8 @@
 /*
  * How a pin stores its pages: as folio ranges in an array of slots.
  *
- * A slot holds one pinned page, or a run of at least MIN_RUN consecutive
- * pages of one folio takes two slots: its first page tagged with RUN_TAG,
+ * A slot holds one pinned page, or a run of at least PINTEST_MIN_RUN consecutive
+ * pages of one folio takes two slots: its first page tagged with PINTEST_RUN_TAG,
  * then its length.  A 4K page so costs at most 8 bytes and a whole 2 MiB
  * THP 16.  pin_user_pages*() fill the free slots at the end of the array
  * with plain pages, which pintest_slots_fold() then folds in place.
@@ -14,34 +14,35 @@
 #include "pintest.h"
 
 /* struct page is word aligned, so bit 0 of a page pointer is free. */
-#define RUN_TAG		1UL
+#define PINTEST_RUN_TAG		1UL
 /* two slots pay off from three pages */
-#define MIN_RUN		3
+#define PINTEST_MIN_RUN		3
 
-static bool slot_is_run(const struct page *slot)
+static bool pintest_slot_is_run(const struct page *slot)
 {
-	return (unsigned long)slot & RUN_TAG;
+	return (unsigned long)slot & PINTEST_RUN_TAG;
 }
 
-static struct page *run_first(const struct page *slot)
+static struct page *pintest_run_first(const struct page *slot)
 {
-	return (struct page *)((unsigned long)slot & ~RUN_TAG);
+	return (struct page *)((unsigned long)slot & ~PINTEST_RUN_TAG);
 }
 
 /* The length of the run whose first slot is @slot[0]. */
-static unsigned long run_len(struct page * const *slot)
+static unsigned long pintest_run_len(struct page * const *slot)
 {
 	return (unsigned long)slot[1];
 }
 
-static void set_run(struct page **slot, struct page *first, unsigned long len)
+static void pintest_set_run(struct page **slot, struct page *first,
+			    unsigned long len)
 {
-	slot[0] = (struct page *)((unsigned long)first | RUN_TAG);
+	slot[0] = (struct page *)((unsigned long)first | PINTEST_RUN_TAG);
 	slot[1] = (struct page *)len;
 }
 
 /* How many of @pages[0..@n) continue @pages[0] inside its folio. */
-static unsigned long folio_run(struct page **pages, unsigned long n)
+static unsigned long pintest_folio_run(struct page **pages, unsigned long n)
 {
 	struct page *first = pages[0];
 	struct folio *folio = page_folio(first);
@@ -59,7 +60,7 @@ static unsigned long folio_run(struct page **pages, unsigned long n)
  * is that the rest folds as densely as the pages so far did, so a range
  * of small pages is allocated once and a range of THPs stays small.
  */
-int pintest_slots_reserve(struct pinned_range *range, unsigned long done,
+int pintest_slots_reserve(struct pintest_range *range, unsigned long done,
 			  unsigned long need)
 {
 	unsigned long cap = range->nr_slots + need;
@@ -73,7 +74,7 @@ int pintest_slots_reserve(struct pinned_range *range, unsigned long done,
 }
 
 /* Moves the used slots into an array of @cap slots. */
-int pintest_slots_resize(struct pinned_range *range, unsigned long cap)
+int pintest_slots_resize(struct pintest_range *range, unsigned long cap)
 {
 	struct page **slots;
 
@@ -89,21 +90,21 @@ int pintest_slots_resize(struct pinned_range *range, unsigned long cap)
 }
 
 /* Whether @page continues the run at @slot inside the same folio. */
-static bool extends_run(struct page * const *slot, struct page *page)
+static bool pintest_extends_run(struct page * const *slot, struct page *page)
 {
-	struct page *first = run_first(slot[0]);
+	struct page *first = pintest_run_first(slot[0]);
 
-	return page == nth_page(first, run_len(slot)) &&
+	return page == nth_page(first, pintest_run_len(slot)) &&
 	       page_folio(page) == page_folio(first);
 }
 
 /*
  * Folds the @got pages just pinned into the free slots.  Slots are
  * written at or behind the page being read, never ahead of it.
- * *@last_run is the slot of the last run stored, or NO_RUN; a page can
+ * *@last_run is the slot of the last run stored, or PINTEST_NO_RUN; a page can
  * only extend that run while it still ends the array.
  */
-void pintest_slots_fold(struct pinned_range *range, unsigned long got,
+void pintest_slots_fold(struct pintest_range *range, unsigned long got,
 			unsigned long *last_run)
 {
 	struct page **slots = range->slots;
@@ -119,13 +120,15 @@ void pintest_slots_fold(struct pinned_range *range, unsigned long got,
 			slots[w++] = first;
 			continue;
 		}
-		n = folio_run(pages + r, got - r);
-		if (*last_run != NO_RUN && *last_run + 2 == w &&
-		    extends_run(slots + *last_run, first)) {
-			set_run(slots + *last_run, run_first(slots[*last_run]),
-				run_len(slots + *last_run) + n);
-		} else if (n >= MIN_RUN) {
-			set_run(slots + w, first, n);
+		n = pintest_folio_run(pages + r, got - r);
+		if (*last_run != PINTEST_NO_RUN && *last_run + 2 == w &&
+		    pintest_extends_run(slots + *last_run, first)) {
+			struct page **run = slots + *last_run;
+
+			pintest_set_run(run, pintest_run_first(run[0]),
+					pintest_run_len(run) + n);
+		} else if (n >= PINTEST_MIN_RUN) {
+			pintest_set_run(slots + w, first, n);
 			*last_run = w;
 			w += 2;
 		} else {
@@ -143,14 +146,14 @@ void pintest_slots_unpin(struct page **slots, unsigned long nr_slots,
 	unsigned long i = 0, n;
 
 	while (i < nr_slots) {
-		if (slot_is_run(slots[i])) {
-			unpin_user_page_range_dirty_lock(run_first(slots[i]),
-							 run_len(slots + i),
+		if (pintest_slot_is_run(slots[i])) {
+			unpin_user_page_range_dirty_lock(pintest_run_first(slots[i]),
+							 pintest_run_len(slots + i),
 							 dirty);
 			i += 2;
 			continue;
 		}
-		for (n = 1; i + n < nr_slots && !slot_is_run(slots[i + n]); n++)
+		for (n = 1; i + n < nr_slots && !pintest_slot_is_run(slots[i + n]); n++)
 			;
 		unpin_user_pages_dirty_lock(slots + i, n, dirty);
 		i += n;
@@ -158,19 +161,19 @@ void pintest_slots_unpin(struct page **slots, unsigned long nr_slots,
 }
 
 /* Pages held by the entry starting at @slot, and slots it takes. */
-static unsigned long entry_pages(struct page * const *slot)
+static unsigned long pintest_entry_pages(struct page * const *slot)
 {
-	return slot_is_run(slot[0]) ? run_len(slot) : 1;
+	return pintest_slot_is_run(slot[0]) ? pintest_run_len(slot) : 1;
 }
 
-static unsigned long entry_slots(struct page * const *slot)
+static unsigned long pintest_entry_slots(struct page * const *slot)
 {
-	return slot_is_run(slot[0]) ? 2 : 1;
+	return pintest_slot_is_run(slot[0]) ? 2 : 1;
 }
 
 /* Points @cur at page @pgoff of @range, which the caller checked. */
-void pintest_range_seek(const struct pinned_range *range, unsigned long pgoff,
-			struct range_cursor *cur)
+void pintest_range_seek(const struct pintest_range *range, unsigned long pgoff,
+			struct pintest_cursor *cur)
 {
 	struct page * const *slots = range->slots;
 	unsigned long slot = 0;
@@ -180,9 +183,9 @@ void pintest_range_seek(const struct pinned_range *range, unsigned long pgoff,
 		slot = pgoff;
 		pgoff = 0;
 	}
-	while (pgoff >= entry_pages(slots + slot)) {
-		pgoff -= entry_pages(slots + slot);
-		slot += entry_slots(slots + slot);
+	while (pgoff >= pintest_entry_pages(slots + slot)) {
+		pgoff -= pintest_entry_pages(slots + slot);
+		slot += pintest_entry_slots(slots + slot);
 	}
 	cur->slots = slots;
 	cur->slot = slot;
@@ -190,17 +193,17 @@ void pintest_range_seek(const struct pinned_range *range, unsigned long pgoff,
 }
 
 /* The page at @cur; moves @cur to the next page. */
-struct page *pintest_range_next(struct range_cursor *cur)
+struct page *pintest_range_next(struct pintest_cursor *cur)
 {
 	struct page * const *slot = cur->slots + cur->slot;
 	struct page *page;
 
-	if (!slot_is_run(slot[0])) {
+	if (!pintest_slot_is_run(slot[0])) {
 		cur->slot++;
 		return slot[0];
 	}
-	page = nth_page(run_first(slot[0]), cur->in_run);
-	if (++cur->in_run == run_len(slot)) {
+	page = nth_page(pintest_run_first(slot[0]), cur->in_run);
+	if (++cur->in_run == pintest_run_len(slot)) {
 		cur->slot += 2;
 		cur->in_run = 0;
 	}

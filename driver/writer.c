@@ -1,126 +1,153 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The in-flight writer: a device that keeps DMAing into a pin while the
+ * The in-flight writer: a device that keeps DMAing into a range while the
  * process does whatever it likes with the memory.  It is a work item on
- * the unbound workqueue that fills the range once per run and queues
- * itself again until its pass count or deadline is reached.  Whoever
- * stops it (STOP, or the release of the pin) cancels it synchronously, so
- * once they return no pass is running and none will start: the pages stay
- * pinned for as long as the writer can touch them.
+ * pintest's own unbound workqueue that fills the span once per run and
+ * queues itself again until its pass count or deadline is reached.
+ * Whoever stops it (STOP, or the range leaving its table) cancels it
+ * synchronously, so once they return no pass is running and none will
+ * start: the pages stay pinned for as long as the writer can touch them.
  */
 #include <linux/jiffies.h>
 #include <linux/workqueue.h>
 
 #include "pintest.h"
 
-static bool writer_done(const struct dma_writer *w)
+static struct workqueue_struct *pintest_writer_wq;
+
+static bool pintest_writer_done(const struct pintest_writer *w)
 {
 	if (w->count && w->passes >= w->count)
 		return true;
-	return w->deadline && time_after_eq(jiffies, w->deadline);
+	return time_after_eq(jiffies, w->deadline);
 }
 
-static void writer_work(struct work_struct *work)
+static void pintest_writer_work(struct work_struct *work)
 {
-	struct dma_writer *w = container_of(work, struct dma_writer, work);
-	struct pinned_range *range = container_of(w, struct pinned_range,
-						  writer);
+	struct pintest_writer *w = container_of(work, struct pintest_writer,
+						work);
+	struct pintest_range *range = container_of(w, struct pintest_range,
+						   writer);
+	struct pintest_walk walk = {
+		.op = PINTEST_DMA_FILL,
+		.offset = w->offset,
+		.length = w->length,
+		.seed = w->seed,
+	};
 
-	pintest_fill_range(range, w->offset, w->length, w->seed);
+	pintest_dma(range, &walk);
 	w->passes++;
 	w->bytes += w->length;
-	if (writer_done(w)) {
-		/* pairs with the acquire in START and STOP */
+	if (pintest_writer_done(w)) {
+		atomic_dec(w->nr_running);
+		/* pairs with the acquire in START */
 		smp_store_release(&w->running, false);
 		return;
 	}
-	queue_work(system_unbound_wq, work);
+	queue_work(pintest_writer_wq, work);
 }
 
-void pintest_writer_init(struct pinned_range *range)
+void pintest_writer_init(struct pintest_writer *w, atomic_t *nr_running)
 {
-	INIT_WORK(&range->writer.work, writer_work);
-	mutex_init(&range->writer.lock);
+	INIT_WORK(&w->work, pintest_writer_work);
+	mutex_init(&w->lock);
+	w->nr_running = nr_running;
 }
 
-int pintest_writer_start(struct pintest_file *pf,
-			 struct pintest_dma_start *cmd)
+/* Raises the running count unless it is at max_writers. */
+static bool pintest_writer_claim(atomic_t *nr_running)
 {
-	struct pinned_range *range;
-	struct dma_writer *w;
+	return atomic_add_unless(nr_running, 1,
+				 READ_ONCE(pintest_max_writers));
+}
+
+/*
+ * DMA_START: EINVAL for flags or a zero length, ERANGE outside the range,
+ * EPERM for a read-only range, EBUSY when it has a writer running, ENOENT
+ * once it left its table, ENOSPC when the file has max_writers running.
+ * A writer without count or duration stops after writer_max_ms.
+ */
+int pintest_writer_start(struct pintest_range *range,
+			 const struct pintest_dma_start *cmd)
+{
+	struct pintest_writer *w = &range->writer;
+	unsigned int ms = cmd->duration_ms;
 	int ret;
 
 	if (cmd->flags || !cmd->length)
 		return -EINVAL;
-	range = pintest_range_get(pf, cmd->handle);
-	if (!range)
-		return -ENOENT;
-	ret = pintest_check_span(range, cmd->offset, cmd->length);
+	ret = pintest_range_check_bytes(range, cmd->offset, cmd->length);
 	if (ret)
-		goto out_put;
-	if (!range->writable) {
-		ret = -EPERM;
-		goto out_put;
-	}
+		return ret;
+	if (!range->writable)
+		return -EPERM;
+	if (!ms && !cmd->count)
+		ms = READ_ONCE(pintest_writer_max_ms);
 
-	w = &range->writer;
 	mutex_lock(&w->lock);
 	if (w->dead) {
 		ret = -ENOENT;
-	} else if (smp_load_acquire(&w->running)) {	/* see writer_work() */
+	} else if (smp_load_acquire(&w->running)) {	/* see the work's end */
 		ret = -EBUSY;
+	} else if (!pintest_writer_claim(w->nr_running)) {
+		ret = -ENOSPC;
 	} else {
 		w->offset = cmd->offset;
 		w->length = cmd->length;
 		w->seed = cmd->seed;
 		w->count = cmd->count;
-		w->deadline = cmd->duration_ms ?
-			      jiffies + msecs_to_jiffies(cmd->duration_ms) : 0;
+		/* without a duration, a deadline the passes reach first */
+		w->deadline = jiffies + (ms ? msecs_to_jiffies(ms) :
+					 MAX_JIFFY_OFFSET);
 		w->passes = 0;
 		w->bytes = 0;
 		w->running = true;
-		queue_work(system_unbound_wq, &w->work);
+		queue_work(pintest_writer_wq, &w->work);
 	}
 	mutex_unlock(&w->lock);
-out_put:
-	pintest_range_put(range);
 	return ret;
 }
 
 /* Called with @w->lock held; returns with no pass running or queued. */
-static void writer_cancel(struct dma_writer *w)
+static void pintest_writer_cancel(struct pintest_writer *w)
 {
 	cancel_work_sync(&w->work);
-	w->running = false;
+	if (w->running) {
+		w->running = false;
+		atomic_dec(w->nr_running);
+	}
 }
 
-int pintest_writer_stop(struct pintest_file *pf, struct pintest_dma_stop *cmd)
+/* DMA_STOP: what the last writer did; it no longer runs on return. */
+void pintest_writer_stop(struct pintest_range *range, u64 *passes, u64 *bytes)
 {
-	struct pinned_range *range;
-	struct dma_writer *w;
+	struct pintest_writer *w = &range->writer;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	range = pintest_range_get(pf, cmd->handle);
-	if (!range)
-		return -ENOENT;
-	w = &range->writer;
 	mutex_lock(&w->lock);
-	writer_cancel(w);
-	cmd->out_passes = w->passes;
-	cmd->out_bytes = w->bytes;
+	pintest_writer_cancel(w);
+	*passes = w->passes;
+	*bytes = w->bytes;
 	mutex_unlock(&w->lock);
-	pintest_range_put(range);
-	return 0;
 }
 
-/* The pin leaves its table: no writer may run on it, or start, again. */
-void pintest_writer_kill(struct pinned_range *range)
+/* The range leaves its table: no writer may run on it, or start, again. */
+void pintest_writer_kill(struct pintest_range *range)
 {
-	struct dma_writer *w = &range->writer;
+	struct pintest_writer *w = &range->writer;
 
 	mutex_lock(&w->lock);
 	w->dead = true;
-	writer_cancel(w);
+	pintest_writer_cancel(w);
 	mutex_unlock(&w->lock);
+}
+
+int pintest_writer_wq_init(void)
+{
+	pintest_writer_wq = alloc_workqueue("pintest_writer", WQ_UNBOUND, 0);
+	return pintest_writer_wq ? 0 : -ENOMEM;
+}
+
+void pintest_writer_wq_exit(void)
+{
+	destroy_workqueue(pintest_writer_wq);
 }

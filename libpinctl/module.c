@@ -51,8 +51,8 @@ static int load_by_name(struct kmod_ctx *kctx)
 	ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED,
 					      NULL, NULL, NULL, NULL);
 	kmod_module_unref(mod);
-	/* a positive answer means a blacklist rule stopped it */
-	return ret > 0 ? -EPERM : ret;
+	/* no KMOD_PROBE_APPLY_BLACKLIST* flag: 0 or a negative errno */
+	return ret;
 }
 
 static int load_from_path(struct kmod_ctx *kctx, const char *ko_path)

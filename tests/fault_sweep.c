@@ -22,8 +22,8 @@
 
 #include "pinctl.h"
 #include "procfs.h"
+#include "util.h"
 
-#define PAGE_SZ	4096UL
 #define BIG	600	/* pages: two gup chunks, a page array over a page */
 #define DBG	"/sys/kernel/debug/"
 
@@ -57,7 +57,7 @@ static int any_pinned(struct pinctl *ctx, const char *buf, size_t pages)
 	struct pinctl_page p;
 
 	for (size_t i = 0; i < pages; i++)
-		if (pinctl_probe(ctx, buf + i * PAGE_SZ, PAGE_SZ, &p) ||
+		if (pinctl_probe(ctx, buf + i * PAGE, PAGE, &p) ||
 		    p.flags & PINCTL_PAGE_MAYBE_DMA_PINNED)
 			return 1;
 	return 0;
@@ -85,7 +85,7 @@ static int pin_setup(struct env *e)
 {
 	int ret = open_ctx(e);
 
-	return ret ?: pinctl_pin(e->ctx, e->buf, 4 * PAGE_SZ, PINCTL_PIN_WRITE, &e->h);
+	return ret ?: pinctl_pin(e->ctx, e->buf, 4 * PAGE, PINCTL_PIN_WRITE, &e->h);
 }
 
 static void unpin_undo(struct env *e)
@@ -97,7 +97,7 @@ static void unpin_undo(struct env *e)
 #define PIN_OP(name, pages, flags)					\
 static int name(struct env *e)						\
 {									\
-	return pinctl_pin(e->ctx, e->buf, (pages) * PAGE_SZ, flags, &e->h); \
+	return pinctl_pin(e->ctx, e->buf, (pages) * PAGE, flags, &e->h); \
 }
 
 PIN_OP(pin_fast, 4, PINCTL_PIN_WRITE | PINCTL_PIN_FAST)
@@ -117,7 +117,7 @@ static int probe_op(struct env *e)
 {
 	struct pinctl_page p[4];
 
-	return pinctl_probe(e->ctx, e->buf, 4 * PAGE_SZ, p);
+	return pinctl_probe(e->ctx, e->buf, 4 * PAGE, p);
 }
 
 static int dma_op(struct env *e)
@@ -126,13 +126,13 @@ static int dma_op(struct env *e)
 	int ret = pinctl_dma_write(e->ctx, e->h, 100, b, sizeof(b));
 
 	ret = ret ?: pinctl_dma_read(e->ctx, e->h, 100, b, sizeof(b));
-	ret = ret ?: pinctl_dma_fill(e->ctx, e->h, 0, 4 * PAGE_SZ, 7);
-	return ret ?: pinctl_dma_verify(e->ctx, e->h, 0, 4 * PAGE_SZ, 7);
+	ret = ret ?: pinctl_dma_fill(e->ctx, e->h, 0, 4 * PAGE, 7);
+	return ret ?: pinctl_dma_verify(e->ctx, e->h, 0, 4 * PAGE, 7);
 }
 
 static int writer_op(struct env *e)
 {
-	int ret = pinctl_dma_start(e->ctx, e->h, 0, 4 * PAGE_SZ, 3, 4, 0);
+	int ret = pinctl_dma_start(e->ctx, e->h, 0, 4 * PAGE, 3, 4, 0);
 
 	return ret ?: pinctl_dma_stop(e->ctx, e->h, NULL, NULL);
 }
@@ -280,7 +280,7 @@ int main(void)
 		printf("fault-sweep: 0 passed, 1 failed\n");
 		return 1;
 	}
-	e.buf = mmap(NULL, BIG * PAGE_SZ, PROT_READ | PROT_WRITE,
+	e.buf = mmap(NULL, BIG * PAGE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (e.buf == MAP_FAILED)
 		return 1;

@@ -35,9 +35,9 @@
 #include "fuzz.h"
 #include "kmsg.h"
 #include "procfs.h"
+#include "util.h"
 #include "pinctl.h"
 
-#define PAGE_SZ		4096UL
 #define ARENA_PAGES	64
 #define SINK_PAGES	512
 #define KEEP		8
@@ -80,26 +80,6 @@ struct worker {
 	unsigned int writing;	/* bit i: kept[i] may have a writer running */
 	unsigned int longterm_methods;	/* INFO: methods that take LONGTERM */
 };
-
-/* The errnos the uapi documents; anything else is a failure. */
-static int documented(int err)
-{
-	switch (err) {
-	case ENOTTY: case EFAULT: case EINVAL: case E2BIG: case ENOENT:
-	case EOVERFLOW: case ENOMEM: case ENOSPC: case EINTR: case EBUSY:
-	case ERANGE: case EPERM:
-		return 1;
-	}
-	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static uint64_t next(uint64_t *state)
 {
@@ -147,7 +127,7 @@ static int note(struct worker *w, const char *what, int ret)
 		add(&t->ok, 1);
 	else if (-ret < (int)(sizeof(t->errnos) / sizeof(t->errnos[0])))
 		add(&t->errnos[-ret], 1);
-	if (ret && !documented(-ret))
+	if (ret && !util_errno_documented(-ret))
 		fail(w, what, ret);
 	return ret;
 }
@@ -198,8 +178,8 @@ static void op_integrity(struct worker *w)
 	int ret;
 
 	stop_writers(w);	/* they write into pages this pin may share */
-	ret = note(w, "pin", pinctl_pin(w->own, w->arena + first * PAGE_SZ,
-					n * PAGE_SZ, flags, &h));
+	ret = note(w, "pin", pinctl_pin(w->own, w->arena + first * PAGE,
+					n * PAGE, flags, &h));
 	if (ret == -ENOMEM && w->p->unprivileged) {
 		release_kept(w);	/* the memlock limit, as it should */
 		return;
@@ -208,9 +188,9 @@ static void op_integrity(struct worker *w)
 		fail(w, "pin of a valid range", ret);
 		return;
 	}
-	ret = note(w, "fill", pinctl_dma_fill(w->own, h, 0, n * PAGE_SZ, seed));
+	ret = note(w, "fill", pinctl_dma_fill(w->own, h, 0, n * PAGE, seed));
 	if (!ret)
-		ret = note(w, "compare", pinctl_dma_compare(w->own, h, 0, n * PAGE_SZ,
+		ret = note(w, "compare", pinctl_dma_compare(w->own, h, 0, n * PAGE,
 							    seed, &bad, &where));
 	if (ret || bad)
 		fail(w, bad ? "DMA pattern mismatch" : "fill/verify of a valid pin",
@@ -240,7 +220,7 @@ static void op_writer(struct worker *w)
 	i = below(w, w->nkept);
 	h = w->kept[i];
 	w->writing |= 1U << i;
-	ret = note(w, "dma_start", pinctl_dma_start(w->own, h, 0, PAGE_SZ,
+	ret = note(w, "dma_start", pinctl_dma_start(w->own, h, 0, PAGE,
 						    next(&w->rng), 1 + below(w, 50),
 						    (uint32_t)below(w, 20)));
 	if (ret && ret != -EBUSY)
@@ -265,8 +245,8 @@ static void op_handles(struct worker *w)
 		return;
 	while (got <= limit) {
 		ret = note(w, "pin to the limit",
-			   pinctl_pin(w->own, w->arena + below(w, ARENA_PAGES) * PAGE_SZ,
-				      PAGE_SZ, 0, &hs[got]));
+			   pinctl_pin(w->own, w->arena + below(w, ARENA_PAGES) * PAGE,
+				      PAGE, 0, &hs[got]));
 		if (ret)
 			break;
 		got++;
@@ -283,28 +263,28 @@ static void op_handles(struct worker *w)
 static void op_remap(struct worker *w)
 {
 	size_t first = below(w, ARENA_PAGES), n = 1 + below(w, ARENA_PAGES - first);
-	char *at = (chance(w, 50) ? w->arena : w->chaos) + first * PAGE_SZ;
+	char *at = (chance(w, 50) ? w->arena : w->chaos) + first * PAGE;
 	uint64_t h;
 	int ret;
 
 	switch (below(w, 3)) {
 	case 0:
-		if (mmap(at, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+		if (mmap(at, n * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 			fail(w, "remap of the arena", -errno);
 		break;
 	case 1:
-		mprotect(at, n * PAGE_SZ, PROT_NONE);
-		ret = note(w, "pin PROT_NONE", pinctl_pin(w->own, at, n * PAGE_SZ, 0, &h));
+		mprotect(at, n * PAGE, PROT_NONE);
+		ret = note(w, "pin PROT_NONE", pinctl_pin(w->own, at, n * PAGE, 0, &h));
 		if (ret != -EFAULT && !(ret == -ENOMEM && w->p->unprivileged)) {
 			fail(w, "pin of PROT_NONE memory", ret);
 			if (!ret)
 				pinctl_unpin(w->own, h, 0);
 		}
-		mprotect(at, n * PAGE_SZ, PROT_READ | PROT_WRITE);
+		mprotect(at, n * PAGE, PROT_READ | PROT_WRITE);
 		break;
 	default:
-		madvise(at, n * PAGE_SZ, MADV_DONTNEED);
+		madvise(at, n * PAGE, MADV_DONTNEED);
 		break;
 	}
 }
@@ -332,15 +312,15 @@ static uint32_t some_handle(struct worker *w)
 
 static uint64_t chaos_addr(struct worker *w)
 {
-	return (uintptr_t)w->chaos + below(w, ARENA_PAGES) * PAGE_SZ;
+	return (uintptr_t)w->chaos + below(w, ARENA_PAGES) * PAGE;
 }
 
 /* A request that would be valid if its handle were; returns its size. */
 static size_t valid_request(struct worker *w, int which, void *buf)
 {
-	uint64_t len = (1 + below(w, 8)) * PAGE_SZ;
+	uint64_t len = (1 + below(w, 8)) * PAGE;
 
-	memset(buf, 0, PAGE_SZ);
+	memset(buf, 0, PAGE);
 	switch (cmds[which]) {
 	case PINTEST_IOC_PIN: {
 		struct pintest_pin *c = buf;
@@ -381,8 +361,8 @@ static size_t valid_request(struct worker *w, int which, void *buf)
 
 		c->handle = some_handle(w);
 		c->op = 1 + below(w, 4);
-		c->offset = below(w, 2 * PAGE_SZ);
-		c->length = 1 + below(w, 2 * PAGE_SZ);
+		c->offset = below(w, 2 * PAGE);
+		c->length = 1 + below(w, 2 * PAGE);
 		if (c->op == PINTEST_DMA_WRITE || c->op == PINTEST_DMA_READ)
 			c->buf = (uintptr_t)w->sink;
 		else
@@ -394,7 +374,7 @@ static size_t valid_request(struct worker *w, int which, void *buf)
 
 		c->handle = some_handle(w);
 		c->duration_ms = below(w, 20);
-		c->length = 1 + below(w, PAGE_SZ);
+		c->length = 1 + below(w, PAGE);
 		c->seed = next(&w->rng);
 		c->count = 1 + below(w, 20);
 		break;
@@ -459,7 +439,7 @@ static void mutate(struct worker *w, uint8_t *buf, size_t size)
 /* User memory the kernel may write: in the sink with room, or faulting. */
 static uint64_t safe_target(struct worker *w, uint64_t ptr, uint64_t bytes)
 {
-	uint64_t sink = (uintptr_t)w->sink, end = sink + SINK_PAGES * PAGE_SZ;
+	uint64_t sink = (uintptr_t)w->sink, end = sink + SINK_PAGES * PAGE;
 
 	if (ptr < 65536 || ptr >= 1ULL << 47)
 		return ptr;	/* faults in the kernel, never here */
@@ -482,7 +462,7 @@ static void make_safe(struct worker *w, unsigned int cmd, void *buf)
 	}
 	case PINTEST_IOC_PROBE: {
 		struct pintest_probe *c = buf;
-		uint64_t entries = c->length / PAGE_SZ + 1;
+		uint64_t entries = c->length / PAGE + 1;
 
 		c->pages = safe_target(w, c->pages, entries > MAX_PIN_PAGES ? ~0ULL :
 					  entries * c->entry_size);
@@ -497,7 +477,7 @@ static void make_safe(struct worker *w, unsigned int cmd, void *buf)
 	case PINTEST_IOC_PIN: {
 		/* a later DMA into what this pins must land in the chaos arena */
 		struct pintest_pin *c = buf;
-		uint64_t lo = (uintptr_t)w->chaos, size = ARENA_PAGES * PAGE_SZ;
+		uint64_t lo = (uintptr_t)w->chaos, size = ARENA_PAGES * PAGE;
 
 		if (c->addr < 65536 || c->addr >= 1ULL << 47)
 			break;		/* nothing of ours is there */
@@ -584,7 +564,7 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 
-	while (now() < w->p->deadline) {
+	while (util_now() < w->p->deadline) {
 		unsigned int dice = below(w, 1000);
 
 		w->op++;
@@ -621,19 +601,19 @@ static int worker_init(struct worker *w, struct proc *p, int index)
 	w->p = p;
 	w->index = index;
 	w->rng = p->o->seed ^ ((uint64_t)p->index << 32 | (uint64_t)index << 16);
-	w->arena = p->checked + index * ARENA_PAGES * PAGE_SZ;
-	w->chaos = mmap(NULL, ARENA_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
+	w->arena = p->checked + index * ARENA_PAGES * PAGE;
+	w->chaos = mmap(NULL, ARENA_PAGES * PAGE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	m = mmap(NULL, (SINK_PAGES + 3) * PAGE_SZ, PROT_READ | PROT_WRITE,
+	m = mmap(NULL, (SINK_PAGES + 3) * PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (w->chaos == MAP_FAILED || m == MAP_FAILED)
 		return -ENOMEM;
 	/* scratch | guard | sink (SINK_PAGES) | guard */
 	w->scratch = m;
-	w->guard = m + PAGE_SZ;
-	w->sink = m + 2 * PAGE_SZ;
-	mprotect(w->guard, PAGE_SZ, PROT_NONE);
-	mprotect(w->sink + SINK_PAGES * PAGE_SZ, PAGE_SZ, PROT_NONE);
+	w->guard = m + PAGE;
+	w->sink = m + 2 * PAGE;
+	mprotect(w->guard, PAGE, PROT_NONE);
+	mprotect(w->sink + SINK_PAGES * PAGE, PAGE, PROT_NONE);
 	ret = pinctl_open(&w->own, NULL);
 	if (!ret)
 		ret = pinctl_info(w->own, &info);
@@ -644,8 +624,8 @@ static int worker_init(struct worker *w, struct proc *p, int index)
 static void worker_fini(struct worker *w)
 {
 	pinctl_close(w->own);
-	munmap(w->chaos, ARENA_PAGES * PAGE_SZ);
-	munmap(w->scratch, (SINK_PAGES + 3) * PAGE_SZ);
+	munmap(w->chaos, ARENA_PAGES * PAGE);
+	munmap(w->scratch, (SINK_PAGES + 3) * PAGE);
 }
 
 /* Without CAP_IPC_LOCK and with a small RLIMIT_MEMLOCK, as a user is. */
@@ -653,7 +633,7 @@ static int become_unprivileged(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
-	struct rlimit lim = { MEMLOCK_PAGES * PAGE_SZ, MEMLOCK_PAGES * PAGE_SZ };
+	struct rlimit lim = { MEMLOCK_PAGES * PAGE, MEMLOCK_PAGES * PAGE };
 
 	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
@@ -671,7 +651,7 @@ static void run_process(struct proc *p)
 	pthread_t *ts = calloc(n, sizeof(*ts));
 	struct worker report = { .p = p };
 
-	p->checked = mmap(NULL, n * ARENA_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
+	p->checked = mmap(NULL, n * ARENA_PAGES * PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (!ws || !ts || p->checked == MAP_FAILED) {
 		fail(&report, "out of memory", -ENOMEM);
@@ -692,7 +672,7 @@ static void run_process(struct proc *p)
 		pthread_join(ts[i], NULL);
 		worker_fini(&ws[i]);
 	}
-	munmap(p->checked, p->o->threads * ARENA_PAGES * PAGE_SZ);
+	munmap(p->checked, p->o->threads * ARENA_PAGES * PAGE);
 	free(ws);
 	free(ts);
 }
@@ -701,16 +681,16 @@ static void run_process(struct proc *p)
 static void *progress(void *arg)
 {
 	struct proc *p = arg;
-	double start = now(), next_at = start + 30;
+	double start = util_now(), next_at = start + 30;
 
-	while (now() < p->deadline) {
+	while (util_now() < p->deadline) {
 		usleep(200 * 1000);
-		if (now() < next_at)
+		if (util_now() < next_at)
 			continue;
 		printf("fuzz: %llu requests, %llu broken invariants after %.0f s\n",
 		       (unsigned long long)__atomic_load_n(&p->tally->ops, __ATOMIC_RELAXED),
 		       (unsigned long long)__atomic_load_n(&p->tally->failures, __ATOMIC_RELAXED),
-		       now() - start);
+		       util_now() - start);
 		fflush(stdout);
 		next_at += 30;
 	}
@@ -767,7 +747,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_result *res)
 	p.null_fd = open("/dev/null", O_RDWR);
 	p.slot_fd = open("/dev/pintest", O_RDWR);
 	pthread_mutex_init(&p.slot_lock, NULL);
-	p.deadline = now() + o->seconds;
+	p.deadline = util_now() + o->seconds;
 	if (p.shared_fd < 0 || p.null_fd < 0 || p.slot_fd < 0) {
 		fail(&rep, "opening /dev/pintest", -errno);
 	} else {

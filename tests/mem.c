@@ -87,8 +87,10 @@ static char *map_thp(size_t len)
 
 static int open_file(struct test_mem *m, size_t len)
 {
-	static const char zeros[PAGE];
+	char *zeros = calloc(1, PAGE);
 	int fd;
+
+	ck_assert_ptr_nonnull(zeros);
 
 	if (m->kind == MEM_MEMFD) {
 		fd = memfd_create("pintest", MFD_CLOEXEC);
@@ -100,6 +102,7 @@ static int open_file(struct test_mem *m, size_t len)
 	ck_assert_msg(fd >= 0, "%s file: %s", mem_name(m->kind), strerror(errno));
 	for (size_t off = 0; off < len; off += PAGE)
 		ck_assert_int_eq(pwrite(fd, zeros, PAGE, off), (ssize_t)PAGE);
+	free(zeros);
 	return fd;
 }
 

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "pinctl.h"
+#include "util.h"
 
-#define PAGE 4096UL
 #define HUGE (2UL << 20)
 
 /* Registration: a case whose prerequisite is missing is not registered
@@ -38,6 +38,7 @@ Suite *suite_stress(struct pt_run *run);
 Suite *suite_integration(struct pt_run *run);
 Suite *suite_fuzz(struct pt_run *run);
 Suite *suite_security(struct pt_run *run);
+Suite *suite_races(struct pt_run *run);
 
 struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);

@@ -12,6 +12,7 @@ int main(void)
 	srunner_add_suite(sr, suite_pin(&run));
 	srunner_add_suite(sr, suite_errors(&run));
 	srunner_add_suite(sr, suite_lifetime(&run));
+	srunner_add_suite(sr, suite_races(&run));
 	srunner_add_suite(sr, suite_file(&run));
 	srunner_add_suite(sr, suite_stress(&run));
 	srunner_add_suite(sr, suite_security(&run));

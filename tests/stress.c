@@ -11,25 +11,11 @@
 
 #include "kmsg.h"
 #include "stress.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double env_num(const char *name, double fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtod(v, NULL) : fallback;
-}
+#include "util.h"
 
 static double scenario_seconds(void)
 {
-	return env_num("PINTEST_STRESS_SECONDS", 8);
+	return util_env_num("PINTEST_STRESS_SECONDS", 8);
 }
 
 /* Check's timeout for one case: at most a whole scenario's budget, twice. */
@@ -45,10 +31,10 @@ void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
 	st->scenario = scenario;
 	st->kind = kind;
 	st->ctx = pt_open();
-	st->start = now();
+	st->start = util_now();
 	st->deadline = st->start + scenario_seconds() / nkinds;
 	st->next_progress = 30;
-	st->max_iterations = env_num("PINTEST_STRESS_ITERATIONS", 0);
+	st->max_iterations = util_env_num("PINTEST_STRESS_ITERATIONS", 0);
 	pt_stats(st->ctx, &st->before);
 	st->vmpin_before = pt_vmpin_kb();
 	/* only what the kernel logs from now on counts */
@@ -59,7 +45,7 @@ void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
 int stress_more(struct stress *st)
 {
 	uint64_t n = __atomic_load_n(&st->iterations, __ATOMIC_RELAXED);
-	double t = now();
+	double t = util_now();
 	long due = __atomic_load_n(&st->next_progress, __ATOMIC_RELAXED);
 
 	/* one line per 30 s, however many threads ask */
@@ -97,7 +83,7 @@ void stress_end(struct stress *st)
 			mem_name(st->kind), (unsigned long long)st->iterations,
 			(unsigned long long)(after.total_pages - st->before.total_pages),
 			(unsigned long long)(after.dma_bytes - st->before.dma_bytes),
-			(unsigned long long)st->mismatches, reports, now() - st->start);
+			(unsigned long long)st->mismatches, reports, util_now() - st->start);
 		fclose(f);
 	}
 	ck_assert_msg(st->iterations > 0, "%s/%s ran no iteration", st->scenario,

@@ -222,6 +222,26 @@ static int query_small_entry(struct fix *f)
 	return raw(f, PINTEST_IOC_QUERY, &cmd);
 }
 
+static int query_huge_entry(struct fix *f)
+{
+	struct pinctl_page p[2];
+	struct pintest_query cmd = { .size = sizeof(cmd), .handle = f->rw,
+				     .entry_size = 257, .count = 1,
+				     .pages = (uintptr_t)p };
+
+	return raw(f, PINTEST_IOC_QUERY, &cmd);
+}
+
+static int probe_huge_entry(struct fix *f)
+{
+	struct pinctl_page p[2];
+	struct pintest_probe cmd = { .size = sizeof(cmd), .entry_size = 257,
+				     .addr = (uintptr_t)f->buf, .length = PAGE,
+				     .pages = (uintptr_t)p };
+
+	return raw(f, PINTEST_IOC_PROBE, &cmd);
+}
+
 static int probe_unaligned(struct fix *f)
 {
 	struct pinctl_page p;
@@ -345,6 +365,8 @@ static const struct row {
 	{ "query: unwritable buffer", query_bad_buffer, -EFAULT },
 	{ "query: bad handle", query_bad_handle, -ENOENT },
 	{ "query: entry smaller than version 1", query_small_entry, -EINVAL },
+	{ "query: entry larger than 256 bytes", query_huge_entry, -EINVAL },
+	{ "probe: entry larger than 256 bytes", probe_huge_entry, -EINVAL },
 	{ "probe: unaligned", probe_unaligned, -EINVAL },
 	{ "probe: zero length", probe_zero_len, -EINVAL },
 	{ "dma: past the end", dma_past_end, -ERANGE },

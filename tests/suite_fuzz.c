@@ -9,19 +9,13 @@
 
 #include "fuzz.h"
 #include "pt.h"
-
-static double env_or(const char *name, double fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtod(v, NULL) : fallback;
-}
+#include "util.h"
 
 START_TEST(fuzz_every_ioctl)
 {
 	struct fuzz_opts o = {
-		.seed = (uint64_t)env_or("PINTEST_FUZZ_SEED", 1),
-		.seconds = env_or("PINTEST_FUZZ_SECONDS", 20),
+		.seed = (uint64_t)util_env_num("PINTEST_FUZZ_SEED", 1),
+		.seconds = util_env_num("PINTEST_FUZZ_SECONDS", 20),
 		.procs = 3, .threads = 3, .max_handles = 256,
 	};
 	struct fuzz_result r;
@@ -39,7 +33,7 @@ Suite *suite_fuzz(struct pt_run *run)
 	const char *skip = pt_device_missing() ?:
 			   (getuid() ? "needs root (module parameters, capabilities)" : NULL);
 	TCase *tc;
-	Suite *s = pt_suite(run, "fuzz", (int)env_or("PINTEST_FUZZ_SECONDS", 20) * 3 + 120, &tc);
+	Suite *s = pt_suite(run, "fuzz", (int)util_env_num("PINTEST_FUZZ_SECONDS", 20) * 3 + 120, &tc);
 
 	PT_ADD(run, tc, fuzz_every_ioctl, skip);
 	return s;

@@ -3,17 +3,21 @@
  * Lifetimes and privileges: close() and exit release every pin, a forked
  * child shares the parent's handles, the module cannot be unloaded while
  * the device is open, RLIMIT_MEMLOCK binds callers without CAP_IPC_LOCK,
- * and only CAP_SYS_ADMIN sees page frame numbers.
+ * and the opener's CAP_SYS_ADMIN decides who sees page frame numbers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/pintest.h>
+
+#include "procfs.h"
 #include "pt.h"
 
 static void assert_unpinned(struct pinctl *ctx, const char *buf, size_t len)
@@ -196,6 +200,7 @@ START_TEST(cap_ipc_lock_bypasses_memlock)
 }
 END_TEST
 
+/* As nobody, through the descriptor root opened and shared by fork. */
 static int pfn_as_nobody(void *p)
 {
 	struct pinctl *ctx = p;
@@ -208,14 +213,19 @@ static int pfn_as_nobody(void *p)
 	if (pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h) ||
 	    pinctl_query(ctx, h, 0, 1, &page))
 		return 1;
-	if (page.pfn != 0 || !(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED))
+	if (page.pfn == 0 || !(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED))
 		return 2;
-	if (pinctl_probe(ctx, buf, PAGE, &page) || page.pfn != 0)
+	if (pinctl_probe(ctx, buf, PAGE, &page) || page.pfn == 0)
 		return 3;
 	return 0;
 }
 
-START_TEST(pfn_only_for_cap_sys_admin)
+/*
+ * As with /proc/PID/pagemap, the opener's CAP_SYS_ADMIN decides, once at
+ * open(): a descriptor root opened shows PFNs to whoever it is handed to.
+ * The converse is in suite_security.
+ */
+START_TEST(pfn_shown_by_the_openers_right)
 {
 	struct pinctl *ctx = pt_open();
 	struct pinctl_page page;
@@ -326,6 +336,97 @@ START_TEST(unpin_and_close_stop_a_running_writer)
 }
 END_TEST
 
+/* Waits until a writer of @h ended by itself and a new one could start. */
+static int restart_when_ended(struct pinctl *ctx, uint64_t h)
+{
+	int ret = -EBUSY;
+
+	for (int tries = 0; tries < 200 && ret == -EBUSY; tries++) {
+		ret = pinctl_dma_start(ctx, h, 0, PAGE, 12, 1, 0);
+		if (ret == -EBUSY)
+			usleep(50 * 1000);
+	}
+	return ret;
+}
+
+#define PARAM "/sys/module/pintest/parameters/"
+
+/*
+ * One descriptor runs at most max_writers writers (ENOSPC past that),
+ * another descriptor has its own; and a writer started with neither a
+ * count nor a duration ends after writer_max_ms by itself.
+ */
+START_TEST(writers_are_bounded)
+{
+	long max0 = procfs_read_long(PARAM "max_writers");
+	long ms0 = procfs_read_long(PARAM "writer_max_ms");
+	struct pinctl *ctx = pt_open(), *other = pt_open();
+	char *buf = pt_anon(4 * PAGE);
+	uint64_t h[4], h2;
+
+	ck_assert_int_eq(max0, 64);
+	ck_assert_int_eq(ms0, 60000);
+	ck_assert_int_eq(procfs_write_long(PARAM "max_writers", 3), 0);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pinctl_pin(ctx, buf + i * PAGE, PAGE,
+					    PINCTL_PIN_WRITE, &h[i]), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(pinctl_dma_start(ctx, h[i], 0, PAGE, i, 0, 0), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h[3], 0, PAGE, 3, 0, 0), -ENOSPC);
+	ck_assert_int_eq(pinctl_pin(other, buf, PAGE, PINCTL_PIN_WRITE, &h2), 0);
+	ck_assert_int_eq(pinctl_dma_start(other, h2, 0, PAGE, 4, 0, 0), 0);
+	/* a stopped writer, and an unpinned range's, give their place back */
+	ck_assert_int_eq(pinctl_dma_stop(ctx, h[0], NULL, NULL), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h[3], 0, PAGE, 3, 0, 0), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h[0], 0, PAGE, 0, 0, 0), -ENOSPC);
+	ck_assert_int_eq(pinctl_unpin(ctx, h[1], 0), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h[0], 0, PAGE, 0, 0, 0), 0);
+	pinctl_close(other);
+	pinctl_close(ctx);
+
+	ctx = pt_open();
+	ck_assert_int_eq(procfs_write_long(PARAM "writer_max_ms", 100), 0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h2), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h2, 0, PAGE, 5, 0, 0), 0);
+	ck_assert_msg(restart_when_ended(ctx, h2) == 0,
+		      "a writer without limits ran past writer_max_ms (10 s)");
+	pinctl_close(ctx);
+	ck_assert_int_eq(procfs_write_long(PARAM "max_writers", max0), 0);
+	ck_assert_int_eq(procfs_write_long(PARAM "writer_max_ms", ms0), 0);
+}
+END_TEST
+
+/*
+ * A PIN whose answer cannot be written back (the struct sits in a
+ * read-only page) fails with EFAULT, holds nothing and frees its handle:
+ * the next PIN of the descriptor gets the same number.
+ */
+START_TEST(pin_reply_that_cannot_be_copied_out)
+{
+	struct pinctl *ctx = pt_open();
+	struct pintest_pin *cmd = (void *)pt_anon(PAGE);
+	char *buf = pt_anon(2 * PAGE);
+	struct pinctl_stats s0, s;
+	uint64_t h;
+
+	*cmd = (struct pintest_pin){
+		.size = sizeof(*cmd), .flags = PINTEST_PIN_WRITE,
+		.addr = (uintptr_t)buf, .length = 2 * PAGE,
+	};
+	ck_assert_int_eq(mprotect(cmd, PAGE, PROT_READ), 0);
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_PIN, cmd), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.total_pins, s0.total_pins);
+	ck_assert_int_eq(pt_vmpin_kb(), 0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, 2 * PAGE, 0, &h), 0);
+	ck_assert_uint_eq(h, 1);
+	pinctl_close(ctx);
+}
+END_TEST
+
 static int exit_while_writing(void *arg)
 {
 	struct pinctl *ctx = NULL;
@@ -369,8 +470,10 @@ Suite *suite_lifetime(struct pt_run *run)
 	PT_ADD(run, tc, writer_count_and_stop, nodev);
 	PT_ADD(run, tc, unpin_and_close_stop_a_running_writer, nodev);
 	PT_ADD(run, tc, exit_stops_a_running_writer, nodev);
+	PT_ADD(run, tc, writers_are_bounded, nodev ?: noroot);
+	PT_ADD(run, tc, pin_reply_that_cannot_be_copied_out, nodev);
 	PT_ADD(run, tc, memlock_limit_without_cap_ipc_lock, nodev ?: noroot);
 	PT_ADD(run, tc, cap_ipc_lock_bypasses_memlock, nodev ?: noroot);
-	PT_ADD(run, tc, pfn_only_for_cap_sys_admin, nodev ?: noroot);
+	PT_ADD(run, tc, pfn_shown_by_the_openers_right, nodev ?: noroot);
 	return s;
 }

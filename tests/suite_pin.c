@@ -118,7 +118,7 @@ static int longterm_refused(struct pinctl *ctx, enum mem_kind kind)
 	struct pinctl_info info;
 
 	/* 6.5 (8ac268436e6d): no writable FOLL_LONGTERM pins of file
-	 * mappings that need dirty tracking; 6.1 still allows them (K1). */
+	 * mappings that need dirty tracking; 6.1 still allows them. */
 	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
 	return info.kernel_version >= KV(6, 5) &&
 	       (kind == MEM_EXT4 || kind == MEM_XFS);
@@ -268,7 +268,7 @@ START_TEST(read_only_pin)
 END_TEST
 
 /*
- * K2 (kernel-anchors 4.6): a read-only FOLL_LONGTERM pin of never-written
+ * A read-only FOLL_LONGTERM pin of never-written
  * anonymous memory pins the shared zero page, so the process's first
  * write goes to a new page the pin never sees.  Fixed in 6.2 (84209e87c696,
  * unshare on R/O long-term pins in COW mappings).  The test asserts what

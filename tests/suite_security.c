@@ -3,9 +3,10 @@
  * The threat model as tests (see pintest(4), SECURITY): what an
  * unprivileged holder of a /dev/pintest descriptor cannot do.  It cannot
  * make the "device" write into memory it may only read (a root-owned file
- * stays as it was), cannot learn page frame numbers or kernel pointers,
- * cannot open the device unless the mode and group allow it, and cannot
- * pin any memory but its own.  The memlock limit is in suite_lifetime.
+ * stays as it was), cannot learn page frame numbers or kernel pointers
+ * (nor can root through a descriptor it opened), cannot open the device
+ * unless the mode and group allow it, and cannot pin any memory but its
+ * own.  The memlock limit is in suite_lifetime.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,9 +119,82 @@ static int kernel_pointer_in(const void *buf, size_t len)
 	return 0;
 }
 
+static gid_t pintest_gid;
+
+/*
+ * Gives the node the mode and group udev/70-pintest.rules gives it, so
+ * that nobody in group pintest may open it; @st0 keeps what it was.
+ */
+static void node_for_group_pintest(struct stat *st0)
+{
+	struct group *gr;
+
+	ck_assert_int_eq(system("getent group pintest >/dev/null || groupadd --system pintest"), 0);
+	gr = getgrnam("pintest");
+	ck_assert_ptr_nonnull(gr);
+	pintest_gid = gr->gr_gid;
+	ck_assert_int_eq(stat("/dev/pintest", st0), 0);
+	ck_assert_int_eq(chown("/dev/pintest", 0, pintest_gid), 0);
+	ck_assert_int_eq(chmod("/dev/pintest", 0660), 0);
+}
+
+static void node_restore(const struct stat *st0)
+{
+	ck_assert_int_eq(chown("/dev/pintest", st0->st_uid, st0->st_gid), 0);
+	ck_assert_int_eq(chmod("/dev/pintest", st0->st_mode & 07777), 0);
+}
+
+/* In a child: become nobody in group pintest, open, send the fd back. */
+static int open_as_nobody_and_send(void *p)
+{
+	int sock = *(int *)p, fd;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	if (setgroups(1, &pintest_gid) || setgid(NOBODY) || setuid(NOBODY))
+		return 10;
+	fd = open("/dev/pintest", O_RDWR);
+	if (fd < 0)
+		return 1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : 2;
+}
+
+/* A descriptor of /dev/pintest that nobody opened, for this process. */
+static int nobody_descriptor(void)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct stat st0;
+	int sv[2], fd;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	node_for_group_pintest(&st0);
+	ck_assert_int_eq(pt_in_child(open_as_nobody_and_send, &sv[1]), 0);
+	node_restore(&st0);
+	ck_assert_int_eq(recvmsg(sv[0], &msg, 0), 1);
+	ck_assert_ptr_nonnull(CMSG_FIRSTHDR(&msg));
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+	close(sv[0]);
+	close(sv[1]);
+	return fd;
+}
+
 static int look_for_kernel_data(void *p)
 {
-	int fd = pinctl_fd(p);
+	int fd = *(int *)p;
 	char *buf = pt_anon(2 * PAGE);
 	struct pintest_page pages[2];
 	struct pintest_info info = { .size = sizeof(info) };
@@ -162,14 +237,53 @@ static int look_for_kernel_data(void *p)
 
 START_TEST(no_pfn_or_kernel_pointer_for_unprivileged)
 {
-	struct pinctl *ctx = pt_open();
+	int fd = nobody_descriptor();
 
-	ck_assert_int_eq(pt_in_child(look_for_kernel_data, ctx), 0);
-	pinctl_close(ctx);
+	ck_assert_int_eq(pt_in_child(look_for_kernel_data, &fd), 0);
+	close(fd);
 }
 END_TEST
 
-static gid_t pintest_gid;
+/*
+ * The rights of whoever opened the descriptor decide, not the caller's:
+ * root using a descriptor nobody opened sees no PFN, on its own memory.
+ */
+START_TEST(no_pfn_for_root_through_a_descriptor_nobody_opened)
+{
+	int fd = nobody_descriptor();
+	char *buf = pt_anon(PAGE);
+	struct pintest_page page;
+	struct pintest_pin pin = {
+		.size = sizeof(pin), .addr = (uintptr_t)buf, .length = PAGE,
+	};
+	struct pintest_query query = {
+		.size = sizeof(query), .entry_size = sizeof(page), .count = 1,
+		.pages = (uintptr_t)&page,
+	};
+	struct pintest_probe probe = {
+		.size = sizeof(probe), .entry_size = sizeof(page),
+		.addr = (uintptr_t)buf, .length = PAGE, .pages = (uintptr_t)&page,
+	};
+	struct pinctl *own = pt_open();
+	struct pinctl_page mine;
+	uint64_t h;
+
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_PIN, &pin), 0);
+	query.handle = pin.out_handle;
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_QUERY, &query), 0);
+	ck_assert(page.flags & PINTEST_PAGE_MAYBE_DMA_PINNED);
+	ck_assert_uint_eq(page.pfn, 0);
+	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_PROBE, &probe), 0);
+	ck_assert(page.flags & PINTEST_PAGE_PRESENT);
+	ck_assert_uint_eq(page.pfn, 0);
+	/* the same page through root's own descriptor */
+	ck_assert_int_eq(pinctl_pin(own, buf, PAGE, 0, &h), 0);
+	ck_assert_int_eq(pinctl_query(own, h, 0, 1, &mine), 0);
+	ck_assert_uint_ne(mine.pfn, 0);
+	pinctl_close(own);
+	close(fd);
+}
+END_TEST
 
 static int open_as(void *p)
 {
@@ -189,24 +303,16 @@ static int open_as(void *p)
 START_TEST(device_mode_and_group_decide_who_opens)
 {
 	struct stat st0;
-	struct group *gr;
 	int yes = 1, no = 0;
 
-	ck_assert_int_eq(system("getent group pintest >/dev/null || groupadd --system pintest"), 0);
-	gr = getgrnam("pintest");
-	ck_assert_ptr_nonnull(gr);
-	pintest_gid = gr->gr_gid;
-	ck_assert_int_eq(stat("/dev/pintest", &st0), 0);
-	ck_assert_int_eq(chown("/dev/pintest", 0, pintest_gid), 0);
-	ck_assert_int_eq(chmod("/dev/pintest", 0660), 0);
+	node_for_group_pintest(&st0);
 
 	ck_assert_msg(pt_in_child(open_as, &no) == 0,
 		      "nobody outside group pintest opened /dev/pintest");
 	ck_assert_msg(pt_in_child(open_as, &yes) == 0,
 		      "a member of group pintest could not open /dev/pintest");
 
-	ck_assert_int_eq(chown("/dev/pintest", st0.st_uid, st0.st_gid), 0);
-	ck_assert_int_eq(chmod("/dev/pintest", st0.st_mode & 07777), 0);
+	node_restore(&st0);
 }
 END_TEST
 
@@ -288,6 +394,7 @@ Suite *suite_security(struct pt_run *run)
 
 	PT_ADD(run, tc, ro_pin_of_root_file_cannot_write_it, nodev ?: noroot ?: noext4);
 	PT_ADD(run, tc, no_pfn_or_kernel_pointer_for_unprivileged, nodev ?: noroot);
+	PT_ADD(run, tc, no_pfn_for_root_through_a_descriptor_nobody_opened, nodev ?: noroot);
 	PT_ADD(run, tc, device_mode_and_group_decide_who_opens, nodev ?: noroot);
 	PT_ADD(run, tc, no_way_to_pin_another_process_memory, nodev);
 	return s;

@@ -51,13 +51,25 @@
  *
  * - EBUSY: the pin already has a writer running.
  * - ENOENT: the pin is being released.
+ * - ENOSPC: the file descriptor already runs ``max_writers`` writers
+ *   (module parameter, default 64).
  *
- * Specific to %PINTEST_IOC_QUERY, %PINTEST_IOC_PROBE, %PINTEST_IOC_DMA and
+ * Specific to %PINTEST_IOC_QUERY and %PINTEST_IOC_PROBE:
+ *
+ * - EINVAL: @entry_size below 32 or above 256.
+ *
+ * Specific to %PINTEST_IOC_QUERY, %PINTEST_IOC_DMA and
  * %PINTEST_IOC_DMA_START:
  *
  * - ERANGE: the requested pages or bytes lie outside the pinned range.
+ *
+ * Specific to %PINTEST_IOC_DMA and %PINTEST_IOC_DMA_START:
+ *
  * - EPERM: a DMA write or fill into a pin taken without %PINTEST_PIN_WRITE
  *   (its pages may be the shared zero page or a read-only file page).
+ *
+ * Specific to %PINTEST_IOC_PROBE: the errors of %PINTEST_IOC_PIN's
+ * address checks (EINVAL, EOVERFLOW, E2BIG, EFAULT).
  */
 
 #define PINTEST_TYPE		0xF4
@@ -203,7 +215,8 @@ enum pintest_page_flags {
 
 /**
  * struct pintest_page - one entry of a QUERY or PROBE answer
- * @pfn: page frame number; 0 unless the caller has CAP_SYS_ADMIN
+ * @pfn: page frame number; 0 unless whoever opened the file descriptor
+ *	had CAP_SYS_ADMIN (decided at open(), as for /proc/PID/pagemap)
  * @flags: enum pintest_page_flags
  * @refcount: folio reference count, without PROBE's own reference
  * @pincount: see %PINTEST_PAGE_PINCOUNT_EXACT
@@ -227,7 +240,8 @@ struct pintest_page {
  * @flags: must be 0
  * @handle: the pin to look at
  * @entry_size: sizeof(struct pintest_page) as the caller knows it; at
- *	least 32.  Entries are written at this stride, zero-extended.
+ *	least 32 and at most 256.  Entries are written at this stride,
+ *	zero-extended.
  * @first: index of the first page of the pin to report
  * @count: number of pages to report, at least 1
  * @pages: user pointer to @count entries of @entry_size bytes
@@ -288,8 +302,9 @@ enum pintest_unpin_flags {
  * @flags: enum pintest_unpin_flags
  * @handle: the pin to release; it is invalid afterwards
  * @__reserved: must be 0
- * @out_unpin_ns: nanoseconds this call spent releasing the pin, the
- *	unpin_user_pages*() call included (ABI version 2)
+ * @out_unpin_ns: nanoseconds this call spent releasing the pin (ABI
+ *	version 2): the unpin_user_pages*() call included, unless a DMA on
+ *	the same handle still held the pages, which it then releases
  *
  * A DMA still running on the handle in another thread completes first;
  * the pages are released when it does.
@@ -389,7 +404,9 @@ struct pintest_stats {
  * @size: sizeof(struct pintest_dma_start)
  * @flags: must be 0
  * @handle: a pin taken with %PINTEST_PIN_WRITE (EPERM otherwise)
- * @duration_ms: stop after this many milliseconds; 0 for no time limit
+ * @duration_ms: stop after this many milliseconds; 0 for no time limit,
+ *	but a writer with neither @count nor @duration_ms stops after the
+ *	module parameter ``writer_max_ms`` (default 60000)
  * @offset: byte offset from the start of the pin
  * @length: bytes each pass writes, at least 1
  * @seed: each pass fills the pintest_pattern() of @seed, as

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * struct pintest_range: a pin's life (allocated empty, released exactly
+ * once by its last reference) and the bounds every user of it checks.
+ */
+#include <linux/capability.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "pintest.h"
+
+/* EINVAL, EOVERFLOW, E2BIG or EFAULT unless @addr can start a pin. */
+int pintest_check_user_range(u64 addr, u64 length, unsigned long *npages)
+{
+	if (!length || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	if (addr + length < addr)
+		return -EOVERFLOW;
+	if (length >> PAGE_SHIFT > READ_ONCE(pintest_max_pin_pages))
+		return -E2BIG;
+	if (!access_ok(u64_to_user_ptr(addr), length))
+		return -EFAULT;
+	*npages = length >> PAGE_SHIFT;
+	return 0;
+}
+
+/* ERANGE unless bytes [@offset, @offset + @length) lie inside @range. */
+int pintest_range_check_bytes(const struct pintest_range *range, u64 offset,
+			      u64 length)
+{
+	u64 size = (u64)range->npages << PAGE_SHIFT;
+
+	if (offset >= size || length > size - offset)
+		return -ERANGE;
+	return 0;
+}
+
+/* ERANGE unless pages [@first, @first + @count) lie inside @range. */
+int pintest_range_check_pages(const struct pintest_range *range, u64 first,
+			      u64 count)
+{
+	if (first >= range->npages || count > range->npages - first)
+		return -ERANGE;
+	return 0;
+}
+
+/* What the module holds for one pin: its record and its slots. */
+size_t pintest_range_bytes(const struct pintest_range *range)
+{
+	return sizeof(*range) + range->cap_slots * sizeof(*range->slots);
+}
+
+/* Like ib_umem_get(): CAP_IPC_LOCK may pin beyond RLIMIT_MEMLOCK. */
+static int pintest_charge_pinned_vm(struct mm_struct *mm,
+				    unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A range of @npages not pinned yet, holding one reference, already
+ * charged to the caller's pinned_vm (ENOMEM over RLIMIT_MEMLOCK, before
+ * anything is allocated).  pin.c fills its slots.
+ */
+struct pintest_range *pintest_range_alloc(unsigned long addr,
+					  unsigned long npages, bool writable)
+{
+	struct pintest_range *range;
+	int ret;
+
+	ret = pintest_charge_pinned_vm(current->mm, npages);
+	if (ret)
+		return ERR_PTR(ret);
+	range = kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	if (!range) {
+		atomic64_sub(npages, &current->mm->pinned_vm);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&range->ref);
+	range->addr = addr;
+	range->npages = npages;
+	range->writable = writable;
+	range->mm = current->mm;
+	mmgrab(range->mm);
+	return range;
+}
+
+static void pintest_range_release(struct kref *ref)
+{
+	struct pintest_range *range = container_of(ref, struct pintest_range,
+						   ref);
+
+	pintest_slots_unpin(range->slots, range->nr_slots,
+			    READ_ONCE(range->dirty_on_release));
+	atomic64_sub(range->npages, &range->mm->pinned_vm);
+	mmdrop(range->mm);
+	kvfree(range->slots);
+	kfree(range);
+}
+
+void pintest_range_get(struct pintest_range *range)
+{
+	kref_get(&range->ref);
+}
+
+/* Process context only: the final put may sleep in folio_lock(). */
+void pintest_range_put(struct pintest_range *range)
+{
+	kref_put(&range->ref, pintest_range_release);
+}

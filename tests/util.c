@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers the test programs share; see util.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+size_t util_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+double util_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The number in environment variable @name, or @fallback if unset. */
+double util_env_num(const char *name, double fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtod(v, NULL) : fallback;
+}
+
+long util_env_long(const char *name, long fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 0) : fallback;
+}
+
+/* Whether uapi/linux/pintest.h documents @err for some ioctl. */
+int util_errno_documented(int err)
+{
+	switch (err) {
+	case ENOTTY: case EFAULT: case EINVAL: case E2BIG: case ENOENT:
+	case EOVERFLOW: case ENOMEM: case ENOSPC: case EINTR: case EBUSY:
+	case ERANGE: case EPERM:
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every pintest test program shares, without Check: the page size of
+ * the running kernel, a clock, environment knobs, and the errno values
+ * the uapi documents.  The suites, fuzzer, sweep and benchmark use it.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+
+size_t util_page_size(void);
+/* the page size: read at run time, never assumed to be 4 KiB */
+#define PAGE util_page_size()
+double util_now(void);			/* seconds, CLOCK_MONOTONIC */
+double util_env_num(const char *name, double fallback);
+long util_env_long(const char *name, long fallback);
+int util_errno_documented(int err);	/* a positive errno */
+
+#endif /* UTIL_H */

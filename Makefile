@@ -21,6 +21,7 @@
 #   make check-debug   every suite and the fault-injection sweep on it
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
 #   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
+#   make abi-check  libpinctl.so.1 still compatible with the last release (abidiff)
 #   make install    module (+ depmod), library, header, pkg-config file,
 #                   pinctl, man pages, udev rule; DESTDIR, PREFIX, UDEVDIR
 #   make dkms-install  register, build and install the module with DKMS for
@@ -130,6 +131,9 @@ lint: deps
 	scripts/lint-driver $(KDIR)
 	$(MAKE) -C man lint
 
+abi-check: deps
+	scripts/check-abi
+
 clean:
 	$(MAKE) -C driver clean
 	$(MAKE) -C libpinctl clean
@@ -137,4 +141,4 @@ clean:
 	$(MAKE) -C tests clean
 
 .PHONY: all deps modules lib tools tests run check check-host check-one debug-kernel check-debug \
-	bench fuzz soak install uninstall dkms-install lint clean
+	bench fuzz soak install uninstall dkms-install lint abi-check clean

@@ -5,6 +5,7 @@
  * or the negative errno the kernel gave.
  */
 #include <endian.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -74,14 +75,42 @@ PINCTL_EXPORT int pinctl_fd(const struct pinctl *ctx)
 	return ctx ? ctx->fd : -EINVAL;
 }
 
-PINCTL_EXPORT int pinctl_info(struct pinctl *ctx, struct pinctl_info *info)
+/*
+ * The structs of 1.1 begin with the caller's sizeof(); @first is the size
+ * of their first version.  An answer is built whole in the library's own
+ * struct and handed over as far as the caller's struct reaches; what the
+ * caller knows and the library does not is zeroed.
+ */
+static int sz_valid(size_t sz, size_t first)
+{
+	return sz >= first ? 0 : -EINVAL;
+}
+
+static void hand_over(void *dst, const void *src, size_t own)
+{
+	size_t sz = *(const size_t *)dst, n = sz < own ? sz : own;
+
+	memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t),
+	       n - sizeof(size_t));
+	if (sz > own)
+		memset((char *)dst + own, 0, sz - own);
+}
+
+#define FIRST_SIZE(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+
+PINCTL_EXPORT int pinctl_info2(struct pinctl *ctx, struct pinctl_info2 *info)
 {
 	struct pintest_info cmd = { .size = sizeof(cmd) };
-	int ret = pinctl_ioctl(ctx, PINTEST_IOC_INFO, &cmd);
+	struct pinctl_info2 all;
+	int ret;
 
+	ret = sz_valid(info->sz, FIRST_SIZE(struct pinctl_info2, page_entry_size));
 	if (ret)
 		return ret;
-	*info = (struct pinctl_info){
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_INFO, &cmd);
+	if (ret)
+		return ret;
+	all = (struct pinctl_info2){
 		.abi_version = cmd.out_abi_version,
 		.page_size = cmd.out_page_size,
 		.methods = cmd.out_methods,
@@ -89,18 +118,45 @@ PINCTL_EXPORT int pinctl_info(struct pinctl *ctx, struct pinctl_info *info)
 		.max_handles = cmd.out_max_handles,
 		.kernel_version = cmd.out_kernel_version,
 		.longterm_methods = cmd.out_longterm_methods,
+		.page_entry_size = cmd.out_page_entry_size,
+	};
+	hand_over(info, &all, sizeof(all));
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_info(struct pinctl *ctx, struct pinctl_info *info)
+{
+	struct pinctl_info2 i = { .sz = sizeof(i) };
+	int ret = pinctl_info2(ctx, &i);
+
+	if (ret)
+		return ret;
+	*info = (struct pinctl_info){
+		.abi_version = i.abi_version,
+		.page_size = i.page_size,
+		.methods = i.methods,
+		.max_pin_pages = i.max_pin_pages,
+		.max_handles = i.max_handles,
+		.kernel_version = i.kernel_version,
+		.longterm_methods = i.longterm_methods,
 	};
 	return 0;
 }
 
-PINCTL_EXPORT int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats)
+PINCTL_EXPORT int pinctl_stats2(struct pinctl *ctx,
+				struct pinctl_stats2 *stats)
 {
 	struct pintest_stats cmd = { .size = sizeof(cmd) };
-	int ret = pinctl_ioctl(ctx, PINTEST_IOC_STATS, &cmd);
+	struct pinctl_stats2 all;
+	int ret;
 
+	ret = sz_valid(stats->sz, FIRST_SIZE(struct pinctl_stats2, bookkeeping_bytes));
 	if (ret)
 		return ret;
-	*stats = (struct pinctl_stats){
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_STATS, &cmd);
+	if (ret)
+		return ret;
+	all = (struct pinctl_stats2){
 		.live_pins = cmd.live_pins,
 		.live_pages = cmd.live_pages,
 		.total_pins = cmd.total_pins,
@@ -108,12 +164,34 @@ PINCTL_EXPORT int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats)
 		.total_unpins = cmd.total_unpins,
 		.errors = cmd.errors,
 		.dma_bytes = cmd.dma_bytes,
+		.bookkeeping_bytes = cmd.bookkeeping_bytes,
+	};
+	hand_over(stats, &all, sizeof(all));
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats)
+{
+	struct pinctl_stats2 s = { .sz = sizeof(s) };
+	int ret = pinctl_stats2(ctx, &s);
+
+	if (ret)
+		return ret;
+	*stats = (struct pinctl_stats){
+		.live_pins = s.live_pins,
+		.live_pages = s.live_pages,
+		.total_pins = s.total_pins,
+		.total_pages = s.total_pages,
+		.total_unpins = s.total_unpins,
+		.errors = s.errors,
+		.dma_bytes = s.dma_bytes,
 	};
 	return 0;
 }
 
-PINCTL_EXPORT int pinctl_pin(struct pinctl *ctx, const void *addr, size_t len,
-			     unsigned int flags, uint64_t *handle)
+PINCTL_EXPORT int pinctl_pin2(struct pinctl *ctx, const void *addr,
+			      size_t len, unsigned int flags,
+			      struct pinctl_pin_result *res)
 {
 	struct pintest_pin cmd = {
 		.size = sizeof(cmd),
@@ -121,28 +199,68 @@ PINCTL_EXPORT int pinctl_pin(struct pinctl *ctx, const void *addr, size_t len,
 		.addr = (uintptr_t)addr,
 		.length = len,
 	};
-	int ret = pinctl_ioctl(ctx, PINTEST_IOC_PIN, &cmd);
+	struct pinctl_pin_result all;
+	int ret;
+
+	ret = sz_valid(res->sz, FIRST_SIZE(struct pinctl_pin_result, pin_ns));
+	if (ret)
+		return ret;
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_PIN, &cmd);
+	if (ret)
+		return ret;
+	all = (struct pinctl_pin_result){
+		.handle = cmd.out_handle,
+		.npages = cmd.out_npages,
+		.pin_ns = cmd.out_pin_ns,
+	};
+	hand_over(res, &all, sizeof(all));
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_pin(struct pinctl *ctx, const void *addr, size_t len,
+			     unsigned int flags, uint64_t *handle)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
+	int ret = pinctl_pin2(ctx, addr, len, flags, &res);
 
 	if (ret)
 		return ret;
-	*handle = cmd.out_handle;
+	*handle = res.handle;
 	return 0;
 }
 
 /* Kernel handles are 32-bit: a wider one names no pin. */
 #define CHECK_HANDLE(h) do { if ((h) > UINT32_MAX) return -ENOENT; } while (0)
 
-PINCTL_EXPORT int pinctl_unpin(struct pinctl *ctx, uint64_t handle,
-			       unsigned int flags)
+/* @res may be NULL. */
+PINCTL_EXPORT int pinctl_unpin2(struct pinctl *ctx, uint64_t handle,
+				unsigned int flags,
+				struct pinctl_unpin_result *res)
 {
 	struct pintest_unpin cmd = {
 		.size = sizeof(cmd),
 		.flags = flags,
 		.handle = (uint32_t)handle,
 	};
+	struct pinctl_unpin_result all;
+	int ret;
 
 	CHECK_HANDLE(handle);
-	return pinctl_ioctl(ctx, PINTEST_IOC_UNPIN, &cmd);
+	ret = res ? sz_valid(res->sz, FIRST_SIZE(struct pinctl_unpin_result, unpin_ns)) : 0;
+	if (ret)
+		return ret;
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_UNPIN, &cmd);
+	if (ret || !res)
+		return ret;
+	all = (struct pinctl_unpin_result){ .unpin_ns = cmd.out_unpin_ns };
+	hand_over(res, &all, sizeof(all));
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_unpin(struct pinctl *ctx, uint64_t handle,
+			       unsigned int flags)
+{
+	return pinctl_unpin2(ctx, handle, flags, NULL);
 }
 
 PINCTL_EXPORT int pinctl_query(struct pinctl *ctx, uint64_t handle,

@@ -76,6 +76,48 @@ struct pinctl_stats {
 	uint64_t dma_bytes;
 };
 
+/*
+ * Since 1.1: answers that can grow.  The caller sets @sz to sizeof() the
+ * struct it was built with; the library fills the fields both know and
+ * zeroes any it does not, so old callers and old libraries keep working
+ * as fields are appended.  An @sz below the first version is -EINVAL.
+ */
+struct pinctl_info2 {
+	size_t sz;
+	uint32_t abi_version;
+	uint32_t page_size;
+	uint32_t methods;
+	uint32_t max_pin_pages;
+	uint32_t max_handles;
+	uint32_t kernel_version;
+	uint32_t longterm_methods;
+	uint32_t page_entry_size;	/* sizeof(struct pintest_page) in the module */
+};
+
+struct pinctl_stats2 {
+	size_t sz;
+	uint64_t live_pins;
+	uint64_t live_pages;
+	uint64_t total_pins;
+	uint64_t total_pages;
+	uint64_t total_unpins;
+	uint64_t errors;
+	uint64_t dma_bytes;
+	uint64_t bookkeeping_bytes;	/* what the module holds for live pins */
+};
+
+struct pinctl_pin_result {
+	size_t sz;
+	uint64_t handle;
+	uint64_t npages;
+	uint64_t pin_ns;	/* time spent in pin_user_pages*() */
+};
+
+struct pinctl_unpin_result {
+	size_t sz;
+	uint64_t unpin_ns;	/* time this UNPIN spent releasing the pin */
+};
+
 int pinctl_open(struct pinctl **ctx, const char *devpath);
 void pinctl_close(struct pinctl *ctx);
 int pinctl_fd(const struct pinctl *ctx);
@@ -83,9 +125,16 @@ int pinctl_fd(const struct pinctl *ctx);
 int pinctl_info(struct pinctl *ctx, struct pinctl_info *info);
 int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats);
 
+int pinctl_info2(struct pinctl *ctx, struct pinctl_info2 *info);
+int pinctl_stats2(struct pinctl *ctx, struct pinctl_stats2 *stats);
+
 int pinctl_pin(struct pinctl *ctx, const void *addr, size_t len,
 	       unsigned int flags, uint64_t *handle);
 int pinctl_unpin(struct pinctl *ctx, uint64_t handle, unsigned int flags);
+int pinctl_pin2(struct pinctl *ctx, const void *addr, size_t len,
+		unsigned int flags, struct pinctl_pin_result *res);
+int pinctl_unpin2(struct pinctl *ctx, uint64_t handle, unsigned int flags,
+		  struct pinctl_unpin_result *res);
 int pinctl_query(struct pinctl *ctx, uint64_t handle, uint64_t first,
 		 uint64_t count, struct pinctl_page *out);
 int pinctl_probe(struct pinctl *ctx, const void *addr, size_t len,

@@ -32,11 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/pintest.h>
-
+#include "pinctl.h"
 #include "procfs.h"
+#include "util.h"
 
-#define PAGE_SZ		4096UL
 #define HUGE_SZ		(2UL << 20)
 #define RUNS		5
 #define DMA_BYTES	(64UL << 20)
@@ -59,8 +58,11 @@ struct gup_test {
 enum kind { K4K, KTHP, KHUGETLB, KINDS };
 static const char *const kind_name[KINDS] = { "4k", "thp", "hugetlb" };
 
-static int dev;
-static size_t bench_bytes;
+/* What every benchmark uses: the module, and how much memory to pin. */
+struct bench {
+	struct pinctl *ctx;
+	size_t bytes;
+};
 
 static double now_ns(void)
 {
@@ -139,36 +141,38 @@ struct pin_cost {
 	double pin_wall, pin_kernel, unpin_wall, unpin_kernel;	/* ns */
 };
 
-static int pin_once(char *p, size_t bytes, unsigned int flags, struct pin_cost *c)
+static int pin_once(struct pinctl *ctx, char *p, size_t bytes,
+		    unsigned int flags, struct pin_cost *c)
 {
-	struct pintest_pin pin = {
-		.size = sizeof(pin), .flags = flags, .addr = (uintptr_t)p, .length = bytes,
-	};
-	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	struct pinctl_pin_result pin = { .sz = sizeof(pin) };
+	struct pinctl_unpin_result unpin = { .sz = sizeof(unpin) };
 	double t0 = now_ns(), t1;
+	int ret;
 
-	if (ioctl(dev, PINTEST_IOC_PIN, &pin))
-		return -errno;
+	ret = pinctl_pin2(ctx, p, bytes, flags, &pin);
+	if (ret)
+		return ret;
 	t1 = now_ns();
-	unpin.handle = pin.out_handle;
-	if (ioctl(dev, PINTEST_IOC_UNPIN, &unpin))
-		return -errno;
+	ret = pinctl_unpin2(ctx, pin.handle, 0, &unpin);
+	if (ret)
+		return ret;
 	c->pin_wall = t1 - t0;
 	c->unpin_wall = now_ns() - t1;
-	c->pin_kernel = pin.out_pin_ns;
-	c->unpin_kernel = unpin.out_unpin_ns;
+	c->pin_kernel = pin.pin_ns;
+	c->unpin_kernel = unpin.unpin_ns;
 	return 0;
 }
 
 /* Median of RUNS pin+unpin cycles after one warm-up; -errno on failure. */
-static int pin_cost(char *p, size_t bytes, unsigned int flags, struct pin_cost *out)
+static int pin_cost(struct pinctl *ctx, char *p, size_t bytes,
+		    unsigned int flags, struct pin_cost *out)
 {
 	double pw[RUNS], pk[RUNS], uw[RUNS], uk[RUNS];
 	struct pin_cost c;
-	int ret = pin_once(p, bytes, flags, &c);
+	int ret = pin_once(ctx, p, bytes, flags, &c);
 
 	for (int r = 0; !ret && r < RUNS; r++) {
-		ret = pin_once(p, bytes, flags, &c);
+		ret = pin_once(ctx, p, bytes, flags, &c);
 		pw[r] = c.pin_wall, pk[r] = c.pin_kernel;
 		uw[r] = c.unpin_wall, uk[r] = c.unpin_kernel;
 	}
@@ -233,26 +237,26 @@ static const struct {
 	const char *name;
 	unsigned int flags;
 } methods[] = {
-	{ "fast", PINTEST_PIN_WRITE | PINTEST_PIN_FAST },
-	{ "locked", PINTEST_PIN_WRITE | PINTEST_PIN_LOCKED },
-	{ "unlocked", PINTEST_PIN_WRITE | PINTEST_PIN_UNLOCKED },
-	{ "fast+longterm", PINTEST_PIN_WRITE | PINTEST_PIN_FAST | PINTEST_PIN_LONGTERM },
+	{ "fast", PINCTL_PIN_WRITE | PINCTL_PIN_FAST },
+	{ "locked", PINCTL_PIN_WRITE | PINCTL_PIN_LOCKED },
+	{ "unlocked", PINCTL_PIN_WRITE | PINCTL_PIN_UNLOCKED },
+	{ "fast+longterm", PINCTL_PIN_WRITE | PINCTL_PIN_FAST | PINCTL_PIN_LONGTERM },
 };
 
-static void bench_pins(void)
+static void bench_pins(const struct bench *b)
 {
 	printf("\n%-8s %-14s %10s %10s %10s %10s %9s\n", "memory", "method",
 	       "pin ns/pg", "in-kernel", "unpin", "in-kernel", "overhead");
 	for (int k = 0; k < KINDS; k++) {
-		double pages = bench_bytes / PAGE_SZ, ring, gup_fast, gup_long;
-		char *p = get_mem(k, bench_bytes);
+		double pages = b->bytes / PAGE, ring, gup_fast, gup_long;
+		char *p = get_mem(k, b->bytes);
 
 		if (!p)
 			continue;
 		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
 			struct pin_cost c;
 			double overhead;
-			int ret = pin_cost(p, bench_bytes, methods[m].flags, &c);
+			int ret = pin_cost(b->ctx, p, b->bytes, methods[m].flags, &c);
 
 			if (ret) {
 				printf("%-8s %-14s failed: %s\n", kind_name[k], methods[m].name,
@@ -266,37 +270,37 @@ static void bench_pins(void)
 			json("\"bench\": \"pin\", \"memory\": \"%s\", \"method\": \"%s\", \"bytes\": %zu, "
 			     "\"pin_ns_per_page\": %.2f, \"pin_kernel_ns_per_page\": %.2f, "
 			     "\"unpin_ns_per_page\": %.2f, \"unpin_kernel_ns_per_page\": %.2f, "
-			     "\"ioctl_overhead\": %.4f", kind_name[k], methods[m].name, bench_bytes,
+			     "\"ioctl_overhead\": %.4f", kind_name[k], methods[m].name, b->bytes,
 			     c.pin_wall / pages, c.pin_kernel / pages, c.unpin_wall / pages,
 			     c.unpin_kernel / pages, overhead);
 		}
-		ring = io_uring_cost(p, bench_bytes);
+		ring = io_uring_cost(p, b->bytes);
 		if (ring > 0) {
 			printf("%-8s %-14s %10.1f (register + unregister, ns/page)\n",
 			       kind_name[k], "io_uring", ring / pages);
 			json("\"bench\": \"io_uring\", \"memory\": \"%s\", \"bytes\": %zu, "
-			     "\"register_unregister_ns_per_page\": %.2f", kind_name[k], bench_bytes,
+			     "\"register_unregister_ns_per_page\": %.2f", kind_name[k], b->bytes,
 			     ring / pages);
 		} else {
 			printf("%-8s %-14s unavailable\n", kind_name[k], "io_uring");
 		}
-		gup_fast = gup_test_cost(p, bench_bytes, PIN_FAST_BENCHMARK);
-		gup_long = gup_test_cost(p, bench_bytes, PIN_LONGTERM_BENCHMARK);
+		gup_fast = gup_test_cost(p, b->bytes, PIN_FAST_BENCHMARK);
+		gup_long = gup_test_cost(p, b->bytes, PIN_LONGTERM_BENCHMARK);
 		if (gup_fast > 0 && gup_long > 0) {
 			printf("%-8s %-14s %10.1f (pin+unpin ns/page; longterm %.1f)\n", kind_name[k],
 			       "gup_test fast", gup_fast / pages, gup_long / pages);
 			json("\"bench\": \"gup_test\", \"memory\": \"%s\", \"bytes\": %zu, "
 			     "\"pin_fast_ns_per_page\": %.2f, \"pin_longterm_ns_per_page\": %.2f",
-			     kind_name[k], bench_bytes, gup_fast / pages, gup_long / pages);
+			     kind_name[k], b->bytes, gup_fast / pages, gup_long / pages);
 		} else if (k == K4K) {
 			printf("bench: SKIP gup_test: no /sys/kernel/debug/gup_test "
 			       "(CONFIG_GUP_TEST; make bench KERNEL=debug)\n");
 		}
-		munmap(p, bench_bytes);
+		munmap(p, b->bytes);
 	}
 }
 
-static void bench_nop(void)
+static void bench_nop(const struct bench *b)
 {
 	double v[RUNS];
 	const int calls = 20000;
@@ -305,9 +309,9 @@ static void bench_nop(void)
 		double t0 = now_ns();
 
 		for (int i = 0; i < calls; i++) {
-			struct pintest_info info = { .size = sizeof(info) };
+			struct pinctl_info info;
 
-			ioctl(dev, PINTEST_IOC_INFO, &info);
+			pinctl_info(b->ctx, &info);
 		}
 		if (r >= 0)
 			v[r] = (now_ns() - t0) / calls;
@@ -316,18 +320,17 @@ static void bench_nop(void)
 	json("\"bench\": \"nop_ioctl\", \"ns\": %.1f", median(v, RUNS));
 }
 
-static double dma_ns(uint32_t handle, uint32_t op, void *buf, size_t bytes)
+/* The device writes @buf into the pin (@write), or reads the pin into it. */
+static double dma_ns(struct pinctl *ctx, uint64_t handle, int write,
+		     void *buf, size_t bytes)
 {
 	double v[RUNS];
 
 	for (int r = -1; r < RUNS; r++) {
-		struct pintest_dma dma = {
-			.size = sizeof(dma), .handle = handle, .op = op,
-			.length = bytes, .buf = (uintptr_t)buf,
-		};
 		double t0 = now_ns();
 
-		if (ioctl(dev, PINTEST_IOC_DMA, &dma))
+		if (write ? pinctl_dma_write(ctx, handle, 0, buf, bytes) :
+			    pinctl_dma_read(ctx, handle, 0, buf, bytes))
 			return -1;
 		if (r >= 0)
 			v[r] = now_ns() - t0;
@@ -358,43 +361,32 @@ static double memcpy_ns(size_t bytes)
 	return median(v, RUNS);
 }
 
-static void bench_query_and_dma(void)
+static void bench_query_and_dma(const struct bench *b)
 {
-	size_t pages = DMA_BYTES / PAGE_SZ;
+	size_t pages = DMA_BYTES / PAGE;
 	char *p = get_mem(K4K, DMA_BYTES), *user = get_mem(K4K, DMA_BYTES);
-	struct pintest_page *entries = calloc(512, sizeof(*entries));
-	struct pintest_pin pin = {
-		.size = sizeof(pin), .flags = PINTEST_PIN_WRITE,
-		.addr = (uintptr_t)p, .length = DMA_BYTES,
-	};
-	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	struct pinctl_page *entries = calloc(512, sizeof(*entries));
 	double v[RUNS], q, rd, wr, mc;
+	uint64_t h;
 
-	if (!p || !user || !entries || ioctl(dev, PINTEST_IOC_PIN, &pin)) {
+	if (!p || !user || !entries ||
+	    pinctl_pin(b->ctx, p, DMA_BYTES, PINCTL_PIN_WRITE, &h)) {
 		printf("bench: QUERY/DMA: cannot pin %lu MiB\n", DMA_BYTES >> 20);
 		return;
 	}
 	for (int r = -1; r < RUNS; r++) {
 		double t0 = now_ns();
 
-		for (size_t first = 0; first < pages; first += 512) {
-			struct pintest_query query = {
-				.size = sizeof(query), .handle = pin.out_handle,
-				.entry_size = sizeof(*entries), .first = first,
-				.count = 512, .pages = (uintptr_t)entries,
-			};
-
-			ioctl(dev, PINTEST_IOC_QUERY, &query);
-		}
+		for (size_t first = 0; first < pages; first += 512)
+			pinctl_query(b->ctx, h, first, 512, entries);
 		if (r >= 0)
 			v[r] = now_ns() - t0;
 	}
 	q = median(v, RUNS);
-	rd = dma_ns(pin.out_handle, PINTEST_DMA_READ, user, DMA_BYTES);
-	wr = dma_ns(pin.out_handle, PINTEST_DMA_WRITE, user, DMA_BYTES);
+	rd = dma_ns(b->ctx, h, 0, user, DMA_BYTES);
+	wr = dma_ns(b->ctx, h, 1, user, DMA_BYTES);
 	mc = memcpy_ns(DMA_BYTES);
-	unpin.handle = pin.out_handle;
-	ioctl(dev, PINTEST_IOC_UNPIN, &unpin);
+	pinctl_unpin(b->ctx, h, 0);
 
 	printf("\nQUERY: %.0f pages/s (512 entries a call)\n", pages / (q / 1e9));
 	json("\"bench\": \"query\", \"pages_per_s\": %.0f", pages / (q / 1e9));
@@ -416,6 +408,7 @@ static void bench_query_and_dma(void)
 }
 
 struct thread_arg {
+	struct pinctl *ctx;
 	char *p;
 	size_t bytes;
 	size_t pages;		/* pinned and unpinned, out */
@@ -430,12 +423,12 @@ static void *pin_loop(void *arg)
 	a->pages = 0;
 	for (int i = 0; i < 4; i++)
 		for (size_t off = 0; off < a->bytes; off += chunk)
-			if (!pin_once(a->p + off, chunk, PINTEST_PIN_WRITE, &c))
-				a->pages += chunk / PAGE_SZ;
+			if (!pin_once(a->ctx, a->p + off, chunk, PINCTL_PIN_WRITE, &c))
+				a->pages += chunk / PAGE;
 	return NULL;
 }
 
-static void bench_threads(void)
+static void bench_threads(const struct bench *b)
 {
 	size_t per = 64UL << 20;
 	int max = 2 * sysconf(_SC_NPROCESSORS_ONLN);
@@ -444,7 +437,7 @@ static void bench_threads(void)
 
 	printf("\nthreads pinning their own 64 MiB in 16 MiB pins (4k):\n");
 	for (int i = 0; i < max; i++)
-		a[i].p = get_mem(K4K, per), a[i].bytes = per;
+		a[i].ctx = b->ctx, a[i].p = get_mem(K4K, per), a[i].bytes = per;
 	for (int n = 1; n <= max; n++) {
 		double total = 0, t0 = now_ns();
 
@@ -465,19 +458,15 @@ static void bench_threads(void)
 }
 
 /* STATS bookkeeping_bytes of a pin of @len bytes at @p, or -1. */
-static double pin_bytes(char *p, size_t len)
+static double pin_bytes(struct pinctl *ctx, char *p, size_t len)
 {
-	struct pintest_stats s0 = { .size = sizeof(s0) }, s1 = s0;
-	struct pintest_pin pin = { .size = sizeof(pin), .addr = (uintptr_t)p,
-				   .length = len };
-	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	struct pinctl_stats2 s0 = { .sz = sizeof(s0) }, s1 = s0;
+	uint64_t h;
 
-	ioctl(dev, PINTEST_IOC_STATS, &s0);
-	if (ioctl(dev, PINTEST_IOC_PIN, &pin))
+	if (pinctl_stats2(ctx, &s0) || pinctl_pin(ctx, p, len, 0, &h))
 		return -1;
-	ioctl(dev, PINTEST_IOC_STATS, &s1);
-	unpin.handle = pin.out_handle;
-	ioctl(dev, PINTEST_IOC_UNPIN, &unpin);
+	pinctl_stats2(ctx, &s1);
+	pinctl_unpin(ctx, h, 0);
 	return (double)(s1.bookkeeping_bytes - s0.bookkeeping_bytes);
 }
 
@@ -485,24 +474,24 @@ static double pin_bytes(char *p, size_t len)
  * Bytes per page from pins of half and all of the buffer: the slope is
  * what each page costs, the rest is what each pin costs.
  */
-static void bench_bookkeeping(void)
+static void bench_bookkeeping(const struct bench *b)
 {
-	size_t half = bench_bytes / 2, pages = (bench_bytes - half) / PAGE_SZ;
+	size_t half = b->bytes / 2, pages = (b->bytes - half) / PAGE;
 
 	printf("\n");
 	for (int k = K4K; k <= KTHP; k++) {
-		char *p = get_mem(k, bench_bytes);
+		char *p = get_mem(k, b->bytes);
 		double b_half, b_all, per, fixed;
 
 		if (!p)
 			continue;
-		b_half = pin_bytes(p, half);
-		b_all = pin_bytes(p, bench_bytes);
-		munmap(p, bench_bytes);
+		b_half = pin_bytes(b->ctx, p, half);
+		b_all = pin_bytes(b->ctx, p, b->bytes);
+		munmap(p, b->bytes);
 		if (b_half < 0 || b_all < 0)
 			continue;
 		per = (b_all - b_half) / pages;
-		fixed = b_half - per * (half / PAGE_SZ);
+		fixed = b_half - per * (half / PAGE);
 		printf("bookkeeping: %s %.3f B per 4K page (%.0f B per 2 MiB) + %.0f B per pin\n",
 		       kind_name[k], per, per * 512, fixed);
 		json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"bytes_per_4k_page\": %.3f, \"bytes_per_pin\": %.0f",
@@ -512,25 +501,26 @@ static void bench_bookkeeping(void)
 
 int main(void)
 {
-	const char *mib = getenv("BENCH_MIB");
+	struct bench bench = { .bytes = util_env_long("BENCH_MIB", 1024) << 20 };
+	const struct bench *b = &bench;
+	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bench_bytes = (mib ? strtoul(mib, NULL, 0) : 1024) << 20;
-	dev = open("/dev/pintest", O_RDWR);
-	if (dev < 0) {
-		perror("bench: /dev/pintest");
+	ret = pinctl_open(&bench.ctx, NULL);
+	if (ret) {
+		fprintf(stderr, "bench: /dev/pintest: %s\n", strerror(-ret));
 		return 1;
 	}
-	printf("bench: %zu MiB, median of %d runs after a warm-up\n", bench_bytes >> 20, RUNS);
-	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d", bench_bytes, RUNS);
+	printf("bench: %zu MiB, median of %d runs after a warm-up\n", b->bytes >> 20, RUNS);
+	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d", b->bytes, RUNS);
 	/* huge pages first, before the other runs fragment memory */
-	write_sysctl("/proc/sys/vm/nr_hugepages", bench_bytes / HUGE_SZ);
-	bench_nop();
-	bench_pins();
-	bench_query_and_dma();
-	bench_threads();
-	bench_bookkeeping();
+	write_sysctl("/proc/sys/vm/nr_hugepages", b->bytes / HUGE_SZ);
+	bench_nop(b);
+	bench_pins(b);
+	bench_query_and_dma(b);
+	bench_threads(b);
+	bench_bookkeeping(b);
 	write_sysctl("/proc/sys/vm/nr_hugepages", 0);
-	close(dev);
+	pinctl_close(bench.ctx);
 	return 0;
 }

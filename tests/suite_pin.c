@@ -325,12 +325,12 @@ START_TEST(info_reports_this_kernel)
 }
 END_TEST
 
-/* Bytes the module holds for live pins (STATS, not in libpinctl). */
+/* Bytes the module holds for live pins. */
 static uint64_t bookkeeping(struct pinctl *ctx)
 {
-	struct pintest_stats s = { .size = sizeof(s) };
+	struct pinctl_stats2 s = { .sz = sizeof(s) };
 
-	ck_assert_int_eq(ioctl(pinctl_fd(ctx), PINTEST_IOC_STATS, &s), 0);
+	ck_assert_int_eq(pinctl_stats2(ctx, &s), 0);
 	return s.bookkeeping_bytes;
 }
 
@@ -341,22 +341,63 @@ static uint64_t bookkeeping(struct pinctl *ctx)
 START_TEST(timing_and_bookkeeping_reported)
 {
 	struct pinctl *ctx = pt_open();
-	int fd = pinctl_fd(ctx);
 	char *buf = pt_anon(64 * PAGE);
-	struct pintest_pin pin = { .size = sizeof(pin), .addr = (uintptr_t)buf,
-				   .length = 64 * PAGE };
-	struct pintest_unpin unpin = { .size = sizeof(unpin) };
+	struct pinctl_pin_result pin = { .sz = sizeof(pin) };
+	struct pinctl_unpin_result unpin = { .sz = sizeof(unpin) };
 	uint64_t bytes0 = bookkeeping(ctx), bytes;
 
-	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_PIN, &pin), 0);
-	ck_assert_uint_gt(pin.out_pin_ns, 0);
+	ck_assert_int_eq(pinctl_pin2(ctx, buf, 64 * PAGE, 0, &pin), 0);
+	ck_assert_uint_gt(pin.pin_ns, 0);
+	ck_assert_uint_eq(pin.npages, 64);
 	bytes = bookkeeping(ctx) - bytes0;
 	ck_assert_uint_ge(bytes, 64 * 8);
 	ck_assert_uint_le(bytes, 64 * 8 + 4096);
-	unpin.handle = pin.out_handle;
-	ck_assert_int_eq(ioctl(fd, PINTEST_IOC_UNPIN, &unpin), 0);
-	ck_assert_uint_gt(unpin.out_unpin_ns, 0);
+	ck_assert_int_eq(pinctl_unpin2(ctx, pin.handle, 0, &unpin), 0);
+	ck_assert_uint_gt(unpin.unpin_ns, 0);
 	ck_assert_uint_eq(bookkeeping(ctx), bytes0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * The answers of libpinctl 1.1 can grow: a caller built against a newer
+ * header (a larger sz) gets its unknown tail zeroed, one built against an
+ * older header gets what it knows, and an sz below the first version is
+ * refused before anything is done.
+ */
+START_TEST(library_answers_grow)
+{
+	struct pinctl *ctx = pt_open();
+	struct { struct pinctl_stats2 s; uint64_t later[2]; } newer;
+	struct { struct pinctl_info2 i; uint64_t later; } newer_info;
+	struct pinctl_stats2 small = { .sz = offsetof(struct pinctl_stats2, bookkeeping_bytes) };
+	struct pinctl_pin_result res = { .sz = sizeof(size_t) };
+	struct pinctl_info info1;
+	struct pinctl_stats s0, s1;
+	char *buf = pt_anon(PAGE);
+
+	memset(&newer, 0xa5, sizeof(newer));
+	newer.s.sz = sizeof(newer);
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_stats2(ctx, &newer.s), 0);
+	ck_assert_uint_eq(newer.later[0], 0);
+	ck_assert_uint_eq(newer.later[1], 0);
+	ck_assert_uint_ge(newer.s.total_pins, s0.total_pins);
+	ck_assert_uint_ne(newer.s.live_pins, 0xa5a5a5a5a5a5a5a5ULL);
+
+	memset(&newer_info, 0xa5, sizeof(newer_info));
+	newer_info.i.sz = sizeof(newer_info);
+	ck_assert_int_eq(pinctl_info2(ctx, &newer_info.i), 0);
+	ck_assert_int_eq(pinctl_info(ctx, &info1), 0);
+	ck_assert_uint_eq(newer_info.i.page_size, info1.page_size);
+	ck_assert_uint_eq(newer_info.i.longterm_methods, info1.longterm_methods);
+	ck_assert_uint_eq(newer_info.i.page_entry_size, sizeof(struct pinctl_page));
+	ck_assert_uint_eq(newer_info.later, 0);
+
+	ck_assert_int_eq(pinctl_stats2(ctx, &small), -EINVAL);
+	ck_assert_int_eq(pinctl_pin2(ctx, buf, PAGE, 0, &res), -EINVAL);
+	pt_stats(ctx, &s1);
+	ck_assert_uint_eq(s1.total_pins, s0.total_pins);
 	pinctl_close(ctx);
 }
 END_TEST
@@ -468,6 +509,7 @@ Suite *suite_pin(struct pt_run *run)
 	PT_ADD(run, tc, info_reports_this_kernel, nodev);
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
 	PT_ADD(run, tc, timing_and_bookkeeping_reported, nodev);
+	PT_ADD(run, tc, library_answers_grow, nodev);
 	PT_ADD(run, tc, folio_ranges_map_every_page,
 	       nodev ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, unlocked_longterm_refused_before_6_2, nodev);

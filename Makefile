@@ -19,6 +19,8 @@
 #   make debug-kernel  build Debian's 6.1 with KASAN, lockdep, DEBUG_VM, fault
 #                   injection and GUP_TEST (about 12 minutes, cached)
 #   make check-debug   every suite and the fault-injection sweep on it
+#   make coverage   the same with the module built for gcov: an lcov report in
+#                   build/coverage/html and "driver: N% lines, M% branches"
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
 #   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
 #   make abi-check  libpinctl.so.1 still compatible with the last release (abidiff)
@@ -93,6 +95,9 @@ check-debug: debug-kernel
 	$(MAKE) check-one KERNEL=debug VM_ARGS="--kernel debug --mem 3072"
 	scripts/vm-check --kernel debug --mem 3072 -- tests/fault-sweep
 
+coverage: debug-kernel lib tools tests
+	scripts/coverage
+
 bench: all tests
 	scripts/bench $(VM_ARGS) $(if $(ICOUNT),--icount)
 
@@ -141,4 +146,4 @@ clean:
 	$(MAKE) -C tests clean
 
 .PHONY: all deps modules lib tools tests run check check-host check-one debug-kernel check-debug \
-	bench fuzz soak install uninstall dkms-install lint abi-check clean
+	coverage bench fuzz soak install uninstall dkms-install lint abi-check clean

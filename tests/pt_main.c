@@ -18,5 +18,6 @@ int main(void)
 	srunner_add_suite(sr, suite_security(&run));
 	srunner_add_suite(sr, suite_fuzz(&run));
 	srunner_add_suite(sr, suite_integration(&run));
+	srunner_add_suite(sr, suite_kmsg_selftest(&run));
 	return pt_run_all(sr, &run);
 }

@@ -14,8 +14,104 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "procfs.h"
 #include "pt.h"
+
+/*
+ * The cases Check will run, in its order, so that the checked fixture
+ * (run in each case's child) can name its case in the kernel log: Check
+ * itself tells a fixture only the test case's (here: the suite's) name.
+ * Filled at registration, before the runner forks; @started counts, per
+ * suite, the cases begun, in memory the children share.
+ */
+#define PT_MAX_CASES 1024
+struct pt_case {
+	const char *suite;
+	const char *test;
+	int index;		/* _i of a loop test, -1 otherwise */
+};
+static struct pt_case pt_cases[PT_MAX_CASES];
+static int pt_ncases;
+static int *pt_started;		/* MAP_SHARED, indexed like pt_cases */
+static int pt_case_kmsg = -1;	/* in a case's child: since its start */
+
+static void pt_record(const char *suite, const char *test, int start, int end)
+{
+	if (!pt_started) {
+		pt_started = mmap(NULL, sizeof(int) * PT_MAX_CASES,
+				  PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (pt_started == MAP_FAILED) {
+			perror("pt_record: mmap");
+			exit(EXIT_FAILURE);
+		}
+	}
+	for (int i = start; i < end; i++) {
+		if (pt_ncases == PT_MAX_CASES) {
+			fprintf(stderr, "pt_record: more than %d cases\n", PT_MAX_CASES);
+			exit(EXIT_FAILURE);
+		}
+		pt_cases[pt_ncases++] = (struct pt_case){
+			.suite = suite, .test = test,
+			.index = end - start > 1 ? i : -1,
+		};
+	}
+}
+
+/* The case this child runs: the next of its suite not begun yet. */
+static const struct pt_case *pt_current_case(void)
+{
+	const char *suite = tcase_name();
+
+	for (int first = 0; first < pt_ncases; first++) {
+		if (strcmp(pt_cases[first].suite, suite))
+			continue;
+		int k = first + __atomic_fetch_add(&pt_started[first], 1,
+						   __ATOMIC_RELAXED);
+
+		return k < pt_ncases && !strcmp(pt_cases[k].suite, suite) ?
+		       &pt_cases[k] : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Checked fixture: every case that can reach the module leaves a marker
+ * in the kernel log ("pintest-test: begin SUITE/TEST[:I]"), so that the
+ * harness can name the case of a report, and fails if the kernel
+ * complained while it ran.
+ */
+static void pt_case_begin(void)
+{
+	const struct pt_case *c = pt_current_case();
+	char text[256];
+
+	if (pt_device_missing())
+		return;
+	pt_case_kmsg = kmsg_open();
+	ck_assert_msg(pt_case_kmsg >= 0, "/dev/kmsg: %s", strerror(-pt_case_kmsg));
+	if (!c)
+		snprintf(text, sizeof(text), "pintest-test: begin %s/?", tcase_name());
+	else if (c->index < 0)
+		snprintf(text, sizeof(text), "pintest-test: begin %s/%s", c->suite, c->test);
+	else
+		snprintf(text, sizeof(text), "pintest-test: begin %s/%s:%d",
+			 c->suite, c->test, c->index);
+	kmsg_mark(pt_case_kmsg, text);
+}
+
+static void pt_case_end(void)
+{
+	int reports;
+
+	if (pt_case_kmsg < 0)
+		return;
+	reports = kmsg_reports(pt_case_kmsg, tcase_name());
+	pt_case_kmsg = -1;
+	ck_assert_msg(reports == 0, "the kernel logged %d complaint(s) during this case",
+		      reports);
+}
 
 /* Whether Check runs @suite: all of them unless CK_RUN_SUITE names one. */
 static int suite_selected(const char *suite)
@@ -29,6 +125,7 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 	    int end, const char *label, const char *skip)
 {
 	if (!skip) {
+		pt_record(run->suite, test->name, start, end);
 		_tcase_add_test(tc, test, 0, 0, start, end);
 		return;
 	}
@@ -48,6 +145,7 @@ Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc)
 	run->suite = name;
 	*tc = tcase_create(name);
 	tcase_set_timeout(*tc, timeout);
+	tcase_add_checked_fixture(*tc, pt_case_begin, pt_case_end);
 	suite_add_tcase(s, *tc);
 	return s;
 }

@@ -10,6 +10,27 @@
 #include "pinctl.h"
 #include "util.h"
 
+int pt_case_begin(const char *test, int i);
+void pt_case_end(int fd, const char *test);
+
+/*
+ * Check's START_TEST, with the body run between pt_case_begin() and
+ * pt_case_end(): every case is marked in the kernel log and judged by it.
+ */
+#undef START_TEST
+#define START_TEST(name)						\
+static void name##_body(int _i);					\
+static void name##_fn(int _i)						\
+{									\
+	int kmsg = pt_case_begin(#name, _i);				\
+									\
+	name##_body(_i);						\
+	pt_case_end(kmsg, #name);					\
+}									\
+static const TTest name##_ttest = { #name, name##_fn, __FILE__, __LINE__ }; \
+static const TTest *name = &name##_ttest;				\
+static void name##_body(int _i CK_ATTRIBUTE_UNUSED)
+
 #define HUGE (2UL << 20)
 
 /* Registration: a case whose prerequisite is missing is not registered

@@ -19,96 +19,70 @@
 #include "pt.h"
 
 /*
- * The cases Check will run, in its order, so that the checked fixture
- * (run in each case's child) can name its case in the kernel log: Check
- * itself tells a fixture only the test case's (here: the suite's) name.
- * Filled at registration, before the runner forks; @started counts, per
- * suite, the cases begun, in memory the children share.
+ * Which suite each registered test belongs to, for the kernel-log marker
+ * (Check tells a test its own name only).  Filled at registration, before
+ * the runner forks a child for each case.
  */
-#define PT_MAX_CASES 1024
-struct pt_case {
+#define PT_MAX_TESTS 512
+static struct pt_test {
 	const char *suite;
 	const char *test;
-	int index;		/* _i of a loop test, -1 otherwise */
-};
-static struct pt_case pt_cases[PT_MAX_CASES];
-static int pt_ncases;
-static int *pt_started;		/* MAP_SHARED, indexed like pt_cases */
-static int pt_case_kmsg = -1;	/* in a case's child: since its start */
+	int looped;		/* registered for a range of _i */
+} pt_tests[PT_MAX_TESTS];
+static int pt_ntests;
 
-static void pt_record(const char *suite, const char *test, int start, int end)
+static void pt_record(const char *suite, const char *test, int looped)
 {
-	if (!pt_started) {
-		pt_started = mmap(NULL, sizeof(int) * PT_MAX_CASES,
-				  PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (pt_started == MAP_FAILED) {
-			perror("pt_record: mmap");
-			exit(EXIT_FAILURE);
-		}
+	if (pt_ntests == PT_MAX_TESTS) {
+		fprintf(stderr, "pt_record: more than %d tests\n", PT_MAX_TESTS);
+		exit(EXIT_FAILURE);
 	}
-	for (int i = start; i < end; i++) {
-		if (pt_ncases == PT_MAX_CASES) {
-			fprintf(stderr, "pt_record: more than %d cases\n", PT_MAX_CASES);
-			exit(EXIT_FAILURE);
-		}
-		pt_cases[pt_ncases++] = (struct pt_case){
-			.suite = suite, .test = test,
-			.index = end - start > 1 ? i : -1,
-		};
-	}
+	pt_tests[pt_ntests++] = (struct pt_test){ suite, test, looped };
 }
 
-/* The case this child runs: the next of its suite not begun yet. */
-static const struct pt_case *pt_current_case(void)
+static const struct pt_test *pt_test_named(const char *test)
 {
-	const char *suite = tcase_name();
+	static const struct pt_test unknown = { "?", "?", 0 };
 
-	for (int first = 0; first < pt_ncases; first++) {
-		if (strcmp(pt_cases[first].suite, suite))
-			continue;
-		int k = first + __atomic_fetch_add(&pt_started[first], 1,
-						   __ATOMIC_RELAXED);
-
-		return k < pt_ncases && !strcmp(pt_cases[k].suite, suite) ?
-		       &pt_cases[k] : NULL;
-	}
-	return NULL;
+	for (int i = 0; i < pt_ntests; i++)
+		if (!strcmp(pt_tests[i].test, test))
+			return &pt_tests[i];
+	return &unknown;
 }
 
 /*
- * Checked fixture: every case that can reach the module leaves a marker
- * in the kernel log ("pintest-test: begin SUITE/TEST[:I]"), so that the
- * harness can name the case of a report, and fails if the kernel
- * complained while it ran.
+ * Around every test body (see START_TEST in pt.h): a case that can reach
+ * the module leaves "pintest-test: begin SUITE/TEST[:I]" in the kernel log,
+ * so that the harness can name the case of a report, and fails if the
+ * kernel complained while it ran.  Returns the kmsg descriptor, or -1.
  */
-static void pt_case_begin(void)
+int pt_case_begin(const char *test, int i)
 {
-	const struct pt_case *c = pt_current_case();
+	const struct pt_test *t = pt_test_named(test);
 	char text[256];
+	int fd;
 
 	if (pt_device_missing())
-		return;
-	pt_case_kmsg = kmsg_open();
-	ck_assert_msg(pt_case_kmsg >= 0, "/dev/kmsg: %s", strerror(-pt_case_kmsg));
-	if (!c)
-		snprintf(text, sizeof(text), "pintest-test: begin %s/?", tcase_name());
-	else if (c->index < 0)
-		snprintf(text, sizeof(text), "pintest-test: begin %s/%s", c->suite, c->test);
-	else
+		return -1;
+	fd = kmsg_open();
+	ck_assert_msg(fd >= 0, "/dev/kmsg: %s", strerror(-fd));
+	if (t->looped)
 		snprintf(text, sizeof(text), "pintest-test: begin %s/%s:%d",
-			 c->suite, c->test, c->index);
-	kmsg_mark(pt_case_kmsg, text);
+			 t->suite, test, i);
+	else
+		snprintf(text, sizeof(text), "pintest-test: begin %s/%s",
+			 t->suite, test);
+	kmsg_mark(fd, text);
+	return fd;
 }
 
-static void pt_case_end(void)
+void pt_case_end(int fd, const char *test)
 {
 	int reports;
 
-	if (pt_case_kmsg < 0)
+	if (fd < 0)
 		return;
-	reports = kmsg_reports(pt_case_kmsg, tcase_name());
-	pt_case_kmsg = -1;
+	reports = kmsg_reports(fd, test);
 	ck_assert_msg(reports == 0, "the kernel logged %d complaint(s) during this case",
 		      reports);
 }
@@ -125,7 +99,7 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 	    int end, const char *label, const char *skip)
 {
 	if (!skip) {
-		pt_record(run->suite, test->name, start, end);
+		pt_record(run->suite, test->name, end - start > 1);
 		_tcase_add_test(tc, test, 0, 0, start, end);
 		return;
 	}
@@ -145,7 +119,6 @@ Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc)
 	run->suite = name;
 	*tc = tcase_create(name);
 	tcase_set_timeout(*tc, timeout);
-	tcase_add_checked_fixture(*tc, pt_case_begin, pt_case_end);
 	suite_add_tcase(s, *tc);
 	return s;
 }

@@ -3,7 +3,7 @@
  * The one place for kernel-version differences (coding-style: no #if in
  * .c files): the vmas argument of pin_user_pages() went away in 6.5, the
  * exact pin count moved into struct folio in 6.3, page_mapcount() went
- * away and the unaligned helpers moved in 6.12.
+ * away and the unaligned helpers moved in 6.12, nth_page() went away by 7.3.
  */
 #ifndef _PINTEST_COMPAT_H
 #define _PINTEST_COMPAT_H
@@ -16,6 +16,17 @@
 #include <asm/unaligned.h>
 #else
 #include <linux/unaligned.h>
+#endif
+
+/*
+ * The page @n pages after @page in the same folio.  nth_page() (a macro)
+ * is gone by 7.3, whose folio_page() is plain pointer arithmetic: the
+ * struct pages of a folio are contiguous in every memory model left.
+ */
+#ifdef nth_page
+#define pintest_nth_page(page, n)	nth_page(page, n)
+#else
+#define pintest_nth_page(page, n)	((page) + (n))
 #endif
 
 /* What INFO reports as the kernel the module was built for. */

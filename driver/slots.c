@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "pintest.h"
 
 /* struct page is word aligned, so bit 0 of a page pointer is free. */
@@ -50,7 +51,7 @@ static unsigned long pintest_folio_run(struct page **pages, unsigned long n)
 
 	n = min_t(unsigned long, n,
 		  folio_nr_pages(folio) - folio_page_idx(folio, first));
-	for (i = 1; i < n && pages[i] == nth_page(first, i); i++)
+	for (i = 1; i < n && pages[i] == pintest_nth_page(first, i); i++)
 		;
 	return i;
 }
@@ -94,7 +95,7 @@ static bool pintest_extends_run(struct page * const *slot, struct page *page)
 {
 	struct page *first = pintest_run_first(slot[0]);
 
-	return page == nth_page(first, pintest_run_len(slot)) &&
+	return page == pintest_nth_page(first, pintest_run_len(slot)) &&
 	       page_folio(page) == page_folio(first);
 }
 
@@ -202,7 +203,7 @@ struct page *pintest_range_next(struct pintest_cursor *cur)
 		cur->slot++;
 		return slot[0];
 	}
-	page = nth_page(pintest_run_first(slot[0]), cur->in_run);
+	page = pintest_nth_page(pintest_run_first(slot[0]), cur->in_run);
 	if (++cur->in_run == pintest_run_len(slot)) {
 		cur->slot += 2;
 		cur->in_run = 0;

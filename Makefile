@@ -7,7 +7,8 @@
 #   make run        boot the VM, pin/query/DMA/release real memory, run the
 #                   stress scenarios, show their table and the module's stats
 #   make check      every test suite in the VM, on each kernel of KERNELS
-#                   (Debian 6.1 and 6.12 from bookworm-backports)
+#                   (Debian 6.1, 6.12 from bookworm-backports and 7.3 from
+#                   trixie-backports, built in a trixie tree: scripts/in-tree)
 #   make check-one  the same on KERNEL only
 #   make check-host the suite that runs on the host (module loading, faked)
 #   make soak       the stress suite only, SECONDS (default 600) per scenario,
@@ -31,10 +32,11 @@
 #   make clean      works without kernel headers
 #
 # KERNEL picks the kernel the VM boots and the module is built for: 6.1
-# (default), 6.12 or debug.
+# (default), 6.12, 7.3, latest (the newest Debian serves: trixie-backports,
+# sid or experimental; by hand, not in CI) or debug.
 
 KERNEL ?= 6.1
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 7.3
 KVER ?= $(shell scripts/kver $(KERNEL) 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 VM_ARGS := --kernel $(KERNEL)
@@ -55,7 +57,7 @@ deps:
 
 modules: deps
 	@test -d "$(KDIR)" || { echo "no kernel build dir '$(KDIR)' (set KVER or KDIR)"; exit 1; }
-	$(MAKE) -C driver KDIR=$(KDIR) W=$(W) C=$(C)
+	scripts/in-tree $(KVER) $(MAKE) -C driver KDIR=$(KDIR) W=$(W) C=$(C)
 
 # userspace alone needs no package manager: libkmod-dev and check (for
 # tests) must be there; make deps installs them with everything else
@@ -112,7 +114,7 @@ soak: all tests
 		PINTEST_TESTS=tests/pintest-soak tests/run-suites
 
 install: all
-	$(MAKE) -C driver install KVER=$(KVER)
+	scripts/in-tree $(KVER) $(MAKE) -C driver install KVER=$(KVER)
 	$(MAKE) -C libpinctl install
 	$(MAKE) -C tools install
 	$(MAKE) -C man install
@@ -133,7 +135,7 @@ dkms-install:
 	scripts/dkms-install $(foreach k,$(KERNELS),$$(scripts/kver $(k)))
 
 lint: deps
-	scripts/lint-driver $(KDIR)
+	scripts/in-tree $(KVER) scripts/lint-driver $(KDIR)
 	$(MAKE) -C man lint
 
 abi-check: deps

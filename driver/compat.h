@@ -10,6 +10,7 @@
 
 #include <linux/version.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 
 /* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
@@ -27,6 +28,16 @@
 #define pintest_nth_page(page, n)	nth_page(page, n)
 #else
 #define pintest_nth_page(page, n)	((page) + (n))
+#endif
+
+/*
+ * A zeroed object of the type @obj names: kzalloc_obj() from 7.x on
+ * (checkpatch prefers it there), kzalloc(sizeof()) before.
+ */
+#ifdef kzalloc_obj
+#define pintest_kzalloc_obj(obj, gfp)	kzalloc_obj(obj, gfp)
+#else
+#define pintest_kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
 #endif
 
 /* What INFO reports as the kernel the module was built for. */

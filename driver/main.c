@@ -326,7 +326,7 @@ static long pintest_ioctl(struct file *file, unsigned int cmd,
 
 static int pintest_open(struct inode *inode, struct file *file)
 {
-	struct pintest_file *pf = kzalloc(sizeof(*pf), GFP_KERNEL_ACCOUNT);
+	struct pintest_file *pf = pintest_kzalloc_obj(*pf, GFP_KERNEL_ACCOUNT);
 
 	if (!pf)
 		return -ENOMEM;
@@ -412,11 +412,10 @@ static int __init pintest_init(void)
 	ret = pintest_writer_wq_init();
 	if (ret)
 		return ret;
+	/* a failure's errno is what the loader reports */
 	ret = misc_register(&pintest_misc);
-	if (ret) {
-		pr_err("cannot register /dev/pintest: %d\n", ret);
+	if (ret)
 		goto err_wq;
-	}
 	pintest_bench_init();
 	return 0;
 

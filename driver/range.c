@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "pintest.h"
 
 /* EINVAL, EOVERFLOW, E2BIG or EFAULT unless @addr can start a pin. */
@@ -82,7 +83,7 @@ struct pintest_range *pintest_range_alloc(unsigned long addr,
 	ret = pintest_charge_pinned_vm(current->mm, npages);
 	if (ret)
 		return ERR_PTR(ret);
-	range = kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	range = pintest_kzalloc_obj(*range, GFP_KERNEL_ACCOUNT);
 	if (!range) {
 		atomic64_sub(npages, &current->mm->pinned_vm);
 		return ERR_PTR(-ENOMEM);

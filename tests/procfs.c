@@ -58,3 +58,33 @@ long procfs_vmpin_kb(void)
 	fclose(f);
 	return kb;
 }
+
+/*
+ * Whether the VMA holding @addr has @flag among its VmFlags in
+ * /proc/self/smaps ("io", "pf", ...): 1 or 0, -ENOENT without that VMA.
+ */
+int procfs_vma_flag(const void *addr, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long start, end, a = (unsigned long)addr;
+	char line[512];
+	int in = 0, ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {	/* a VMA's first line */
+			in = a >= start && a < end;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			char want[8];
+
+			snprintf(want, sizeof(want), " %s", flag);
+			ret = strstr(line + 8, want) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include <linux/pintest.h>
 
+#include "procfs.h"
 #include "pt.h"
 
 /* A 4-page anonymous buffer with a writable and a read-only pin of it. */
@@ -48,7 +50,7 @@ static int raw(struct fix *f, unsigned long req, void *arg)
 	return ioctl(f->fd, req, arg) ? -errno : 0;
 }
 
-/* A VM_IO | VM_PFNMAP mapping every process has: the vDSO's data pages. */
+/* The vDSO's data pages: VM_IO | VM_PFNMAP up to 6.12, pages by 7.3. */
 static void *vvar(void)
 {
 	char line[256];
@@ -70,7 +72,23 @@ static int pin_unaligned_len(struct fix *f) { return pin(f, f->buf, PAGE + 1, 0)
 static int pin_wrapping(struct fix *f) { return pin(f, (void *)-PAGE, 2 * PAGE, 0); }
 static int pin_kernel_addr(struct fix *f) { return pin(f, KERNEL_ADDR, PAGE, 0); }
 static int pin_null(struct fix *f) { return pin(f, NULL, PAGE, 0); }
-static int pin_pfnmap(struct fix *f) { return pin(f, vvar(), PAGE, 0); }
+/*
+ * A VM_IO | VM_PFNMAP mapping on every kernel: /dev/mem (root) at the
+ * BIOS area below 1 MiB, which is not RAM, so STRICT_DEVMEM allows it.
+ */
+static int pin_pfnmap(struct fix *f)
+{
+	int fd = open("/dev/mem", O_RDONLY);
+	void *p;
+
+	ck_assert_msg(fd >= 0, "/dev/mem: %s", strerror(errno));
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0xf0000);
+	close(fd);
+	ck_assert_msg(p != MAP_FAILED, "mmap /dev/mem at 0xf0000: %s", strerror(errno));
+	ck_assert_int_eq(procfs_vma_flag(p, "pf"), 1);
+	ck_assert_int_eq(procfs_vma_flag(p, "io"), 1);
+	return pin(f, p, PAGE, 0);
+}
 static int pin_unknown_flag(struct fix *f) { return pin(f, f->buf, PAGE, 1U << 20); }
 
 static int pin_two_methods(struct fix *f)
@@ -344,7 +362,7 @@ static const struct row {
 	{ "pin: last page unmapped", pin_partly_unmapped, -EFAULT },
 	{ "pin: PROT_NONE", pin_prot_none, -EFAULT },
 	{ "pin: write pin of a read-only mapping", pin_write_readonly, -EFAULT },
-	{ "pin: VM_IO|VM_PFNMAP ([vvar])", pin_pfnmap, -EFAULT },
+	{ "pin: VM_IO|VM_PFNMAP (/dev/mem)", pin_pfnmap, -EFAULT },
 	{ "pin: unknown flag", pin_unknown_flag, -EINVAL },
 	{ "pin: two methods", pin_two_methods, -EINVAL },
 	{ "pin: more than max_pin_pages", pin_over_max_pages, -E2BIG },
@@ -477,6 +495,38 @@ START_TEST(errors_are_counted)
 }
 END_TEST
 
+#define KV(a, b) (((a) << 16) + ((b) << 8))
+
+/*
+ * [vvar] pins exactly when its VMA is not VM_PFNMAP: up to 6.12 it is
+ * (EFAULT); 7.3 backs the vDSO data with pages, and they pin.
+ */
+START_TEST(vvar_pins_as_its_vma_says)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info info;
+	void *v = vvar();
+	int pfnmap = procfs_vma_flag(v, "pf");
+	uint64_t h;
+	int ret;
+
+	ck_assert_int_ge(pfnmap, 0);
+	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
+	if (info.kernel_version < KV(6, 13))
+		ck_assert_msg(pfnmap, "[vvar] is no VM_PFNMAP on a kernel before 6.13");
+	if (info.kernel_version >= KV(7, 3))
+		ck_assert_msg(!pfnmap, "[vvar] is VM_PFNMAP on 7.3 or later");
+	ret = pinctl_pin(ctx, v, PAGE, 0, &h);
+	if (pfnmap) {
+		ck_assert_int_eq(ret, -EFAULT);
+	} else {
+		ck_assert_int_eq(ret, 0);
+		ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	}
+	pinctl_close(ctx);
+}
+END_TEST
+
 Suite *suite_errors(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
@@ -487,5 +537,6 @@ Suite *suite_errors(struct pt_run *run)
 	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
 	PT_ADD(run, tc, version_1_struct_is_not_written_past, nodev);
 	PT_ADD(run, tc, errors_are_counted, nodev);
+	PT_ADD(run, tc, vvar_pins_as_its_vma_says, nodev);
 	return s;
 }

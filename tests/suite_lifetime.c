@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -427,6 +428,58 @@ START_TEST(pin_reply_that_cannot_be_copied_out)
 }
 END_TEST
 
+/* Pins 256 MiB again and again until it is killed; says when it starts. */
+static void pin_until_killed(int ready)
+{
+	size_t len = 256UL << 20;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	struct pinctl *ctx = NULL;
+	uint64_t h;
+
+	if (buf == MAP_FAILED || pinctl_open(&ctx, NULL) || write(ready, "x", 1) != 1)
+		_exit(1);
+	for (int i = 0; i < 64; i++)
+		if (pinctl_pin(ctx, buf, len, 0, &h))
+			_exit(2);
+	_exit(3);	/* never killed */
+}
+
+/*
+ * SIGKILL during long pins (the module checks for it between chunks of
+ * 512 pages, and gives up with EINTR): the process dies, and whatever it
+ * had pinned, or was pinning, is released.
+ */
+START_TEST(kill_during_a_long_pin)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_stats s0, s;
+	int p[2], status;
+	pid_t pid;
+	char c;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		pin_until_killed(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	usleep(100 * 1000);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "the pinning child was not killed (status %#x)", status);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages);
+	ck_assert_uint_eq(s.total_pins - s0.total_pins, s.total_unpins - s0.total_unpins);
+	close(p[0]);
+	close(p[1]);
+	pinctl_close(ctx);
+}
+END_TEST
+
 static int exit_while_writing(void *arg)
 {
 	struct pinctl *ctx = NULL;
@@ -472,6 +525,7 @@ Suite *suite_lifetime(struct pt_run *run)
 	PT_ADD(run, tc, exit_stops_a_running_writer, nodev);
 	PT_ADD(run, tc, writers_are_bounded, nodev ?: noroot);
 	PT_ADD(run, tc, pin_reply_that_cannot_be_copied_out, nodev);
+	PT_ADD(run, tc, kill_during_a_long_pin, nodev);
 	PT_ADD(run, tc, memlock_limit_without_cap_ipc_lock, nodev ?: noroot);
 	PT_ADD(run, tc, cap_ipc_lock_bypasses_memlock, nodev ?: noroot);
 	PT_ADD(run, tc, pfn_shown_by_the_openers_right, nodev ?: noroot);

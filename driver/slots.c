@@ -102,22 +102,24 @@ static bool pintest_extends_run(struct page * const *slot, struct page *page)
 /*
  * Folds the @got pages just pinned into the free slots.  Slots are
  * written at or behind the page being read, never ahead of it.
- * *@last_run is the slot of the last run stored, or PINTEST_NO_RUN; a page can
- * only extend that run while it still ends the array.
+ * *@last_run is the slot of the last run stored, or PINTEST_NO_RUN; a
+ * page can only extend that run while it still ends the array.
  */
 void pintest_slots_fold(struct pintest_range *range, unsigned long got,
 			unsigned long *last_run)
 {
 	struct page **slots = range->slots;
 	struct page **pages = slots + range->nr_slots;
-	unsigned long w = range->nr_slots, r, n;
+	unsigned long w, r = 0, n;
 	struct page *first;
 
-	for (r = 0; r < got; r += n) {
+	/* small folios up to the first large one already lie where they go */
+	while (r < got && !PageCompound(pages[r]))
+		r++;
+	for (w = range->nr_slots + r; r < got; r += n) {
 		first = pages[r];
 		n = 1;
 		if (!PageCompound(first)) {
-			/* the common case, kept short: a small folio */
 			slots[w++] = first;
 			continue;
 		}

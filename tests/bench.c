@@ -39,6 +39,7 @@
 #define HUGE_SZ		(2UL << 20)
 #define RUNS		5
 #define DMA_BYTES	(64UL << 20)
+#define DBG_PINTEST	"/sys/kernel/debug/pintest/"
 
 /* mm/gup_test.h of 6.1 (not exported to userspace headers) */
 struct gup_test {
@@ -346,7 +347,7 @@ static double memcpy_ns(size_t bytes)
 
 	for (int r = 0; r < RUNS; r++) {
 		unsigned long long got, ns;
-		int fd = open("/sys/kernel/debug/pintest/memcpy", O_RDWR);
+		int fd = open(DBG_PINTEST "memcpy", O_RDWR);
 		int n = snprintf(b, sizeof(b), "%zu", bytes);
 
 		if (fd < 0 || write(fd, b, n) != n || lseek(fd, 0, SEEK_SET) ||
@@ -361,12 +362,43 @@ static double memcpy_ns(size_t bytes)
 	return median(v, RUNS);
 }
 
+/*
+ * The module copying @bytes a page at a time to (@to_user) or from @buf
+ * and a kernel buffer, as DMA READ and WRITE do without the pin: the fair
+ * baseline of the simulated device.  In-kernel ns; -1 without debugfs.
+ */
+static double usercopy_ns(void *buf, size_t bytes, int to_user)
+{
+	unsigned long long v4[4];
+	double v[RUNS];
+	char b[128];
+
+	for (int r = -1; r < RUNS; r++) {
+		int fd = open(DBG_PINTEST "usercopy", O_RDWR), ok;
+
+		ok = fd >= 0 && (to_user ? read(fd, buf, bytes) : write(fd, buf, bytes)) ==
+			       (ssize_t)bytes;
+		if (fd >= 0)
+			close(fd);
+		fd = open(DBG_PINTEST "usercopy_ns", O_RDONLY);
+		ok = ok && fd >= 0 && read(fd, b, sizeof(b) - 1) > 0 &&
+		     sscanf(b, "%llu %llu %llu %llu", &v4[0], &v4[1], &v4[2], &v4[3]) == 4;
+		if (fd >= 0)
+			close(fd);
+		if (!ok)
+			return -1;
+		if (r >= 0)
+			v[r] = to_user ? v4[1] : v4[3];
+	}
+	return median(v, RUNS);
+}
+
 static void bench_query_and_dma(const struct bench *b)
 {
 	size_t pages = DMA_BYTES / PAGE;
 	char *p = get_mem(K4K, DMA_BYTES), *user = get_mem(K4K, DMA_BYTES);
 	struct pinctl_page *entries = calloc(512, sizeof(*entries));
-	double v[RUNS], q, rd, wr, mc;
+	double v[RUNS], q, rd, wr, mc, ucr, ucw;
 	uint64_t h;
 
 	if (!p || !user || !entries ||
@@ -386,6 +418,8 @@ static void bench_query_and_dma(const struct bench *b)
 	rd = dma_ns(b->ctx, h, 0, user, DMA_BYTES);
 	wr = dma_ns(b->ctx, h, 1, user, DMA_BYTES);
 	mc = memcpy_ns(DMA_BYTES);
+	ucr = usercopy_ns(user, DMA_BYTES, 1);
+	ucw = usercopy_ns(user, DMA_BYTES, 0);
 	pinctl_unpin(b->ctx, h, 0);
 
 	printf("\nQUERY: %.0f pages/s (512 entries a call)\n", pages / (q / 1e9));
@@ -400,7 +434,17 @@ static void bench_query_and_dma(const struct bench *b)
 		     DMA_BYTES, DMA_BYTES / (rd / 1e3), DMA_BYTES / (wr / 1e3),
 		     DMA_BYTES / (mc / 1e3), mc / rd, mc / wr);
 	} else {
-		printf("\nbench: SKIP memcpy baseline: no /sys/kernel/debug/pintest/memcpy\n");
+		printf("\nbench: SKIP memcpy baseline: no " DBG_PINTEST "memcpy\n");
+	}
+	if (ucr > 0 && ucw > 0) {
+		printf("the same page-sized user copies without a pin: read %.0f MB/s, write %.0f MB/s: "
+		       "DMA read %.2f, write %.2f of them\n", DMA_BYTES / (ucr / 1e3),
+		       DMA_BYTES / (ucw / 1e3), ucr / rd, ucw / wr);
+		json("\"bench\": \"dma_usercopy\", \"bytes\": %lu, \"usercopy_read_mb_s\": %.1f, "
+		     "\"usercopy_write_mb_s\": %.1f, \"read_vs_usercopy\": %.3f, \"write_vs_usercopy\": %.3f",
+		     DMA_BYTES, DMA_BYTES / (ucr / 1e3), DMA_BYTES / (ucw / 1e3), ucr / rd, ucw / wr);
+	} else {
+		printf("bench: SKIP usercopy baseline: no " DBG_PINTEST "usercopy\n");
 	}
 	munmap(p, DMA_BYTES);
 	munmap(user, DMA_BYTES);

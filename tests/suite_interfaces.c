@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's interfaces besides the ioctls: the counters in sysfs say
- * what STATS says, and the debugfs memcpy baseline of make bench takes a
- * byte count, answers "BYTES NANOSECONDS" and refuses what it cannot do.
+ * what STATS says, and the debugfs baselines of make bench (memcpy,
+ * usercopy) do what they say and refuse what they cannot do.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -70,6 +72,43 @@ START_TEST(debugfs_memcpy_baseline)
 }
 END_TEST
 
+#define USERCOPY "/sys/kernel/debug/pintest/usercopy"
+
+/* The bench's other baseline: page-sized copies to and from a buffer. */
+START_TEST(debugfs_usercopy_baseline)
+{
+	unsigned long long v[4];
+	char *buf = pt_anon(3 * PAGE), line[128];
+	int fd = open(USERCOPY, O_RDWR);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	memset(buf, 0xa5, 3 * PAGE);
+	/* a kernel buffer of zeros, copied out a page and a half at a time */
+	ck_assert_int_eq(read(fd, buf, PAGE + PAGE / 2), PAGE + PAGE / 2);
+	for (size_t i = 0; i < PAGE + PAGE / 2; i++)
+		ck_assert_int_eq(buf[i], 0);
+	ck_assert_int_eq((unsigned char)buf[PAGE + PAGE / 2], 0xa5);
+	ck_assert_int_eq(write(fd, buf, 2 * PAGE), 2 * PAGE);
+	ck_assert_int_eq(read(fd, buf, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(munmap(buf + 2 * PAGE, PAGE), 0);
+	ck_assert_int_eq(read(fd, buf, 3 * PAGE), -1);		/* runs off the end */
+	ck_assert_int_eq(errno, EFAULT);
+	close(fd);
+
+	f = fopen(USERCOPY "_ns", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_int_eq(sscanf(line, "%llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]), 4);
+	ck_assert_uint_eq(v[0], PAGE + PAGE / 2);	/* the failed read left no figure */
+	ck_assert_uint_gt(v[1], 0);
+	ck_assert_uint_eq(v[2], 2 * PAGE);
+	ck_assert_uint_gt(v[3], 0);
+}
+END_TEST
+
 Suite *suite_interfaces(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
@@ -80,5 +119,6 @@ Suite *suite_interfaces(struct pt_run *run)
 
 	PT_ADD(run, tc, sysfs_counters_are_stats, nodev);
 	PT_ADD(run, tc, debugfs_memcpy_baseline, nodev ?: nodebugfs);
+	PT_ADD(run, tc, debugfs_usercopy_baseline, nodev ?: nodebugfs);
 	return s;
 }

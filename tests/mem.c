@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Memory factories: the same test runs on anonymous memory, THP, hugetlb,
- * memfd, a tmpfs file and files on real ext4 and xfs.  File memory is a
- * MAP_SHARED mapping whose blocks are allocated by write() first.
+ * Memory factories: the same test runs on anonymous memory of small
+ * folios, 16 and 64 KiB folios (mTHP) and 2 MiB ones (THP, hugetlb), on
+ * memfd, tmpfs and real ext4 and xfs files of small folios, and on files
+ * of large folios (tmpfs huge=always, xfs and ext4 written in one go).
+ * File memory is a MAP_SHARED mapping whose blocks write() allocated.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -19,14 +22,19 @@
 
 static const char *const names[MEM_KINDS] = {
 	[MEM_ANON] = "anon", [MEM_THP] = "thp", [MEM_HUGETLB] = "hugetlb",
+	[MEM_MTHP16] = "mthp16", [MEM_MTHP64] = "mthp64",
 	[MEM_MEMFD] = "memfd", [MEM_TMPFS] = "tmpfs", [MEM_EXT4] = "ext4",
-	[MEM_XFS] = "xfs",
+	[MEM_XFS] = "xfs", [MEM_TMPFS_HUGE] = "tmpfs-huge",
+	[MEM_XFS_LARGE] = "xfs-large", [MEM_EXT4_LARGE] = "ext4-large",
 };
 
 static const char *const dir_vars[MEM_KINDS] = {
 	[MEM_TMPFS] = "PINTEST_TMPFS_DIR", [MEM_EXT4] = "PINTEST_EXT4_DIR",
-	[MEM_XFS] = "PINTEST_XFS_DIR",
+	[MEM_XFS] = "PINTEST_XFS_DIR", [MEM_TMPFS_HUGE] = "PINTEST_TMPFS_HUGE_DIR",
+	[MEM_XFS_LARGE] = "PINTEST_XFS_DIR", [MEM_EXT4_LARGE] = "PINTEST_EXT4_DIR",
 };
+
+#define MTHP_DIR "/sys/kernel/mm/transparent_hugepage/hugepages-%zukB/enabled"
 
 const char *mem_name(enum mem_kind kind)
 {
@@ -38,14 +46,54 @@ int mem_is_file(enum mem_kind kind)
 	return kind >= MEM_MEMFD;
 }
 
+/* The size of the folios @kind is made of (PAGE: small folios). */
+size_t mem_folio(enum mem_kind kind)
+{
+	switch (kind) {
+	case MEM_THP:
+	case MEM_HUGETLB:
+	case MEM_TMPFS_HUGE:
+		return HUGE;
+	case MEM_MTHP16:
+		return 16 << 10;
+	case MEM_MTHP64:
+	case MEM_XFS_LARGE:
+	case MEM_EXT4_LARGE:
+		return 64 << 10;
+	default:
+		return PAGE;
+	}
+}
+
+/*
+ * Whether every folio of @kind is exactly mem_folio() large: a file
+ * system chooses the size of its large folios itself (at least order 2).
+ */
+int mem_folio_exact(enum mem_kind kind)
+{
+	return kind != MEM_XFS_LARGE && kind != MEM_EXT4_LARGE;
+}
+
+/* The unit a test allocates @kind in: one folio. */
 size_t mem_unit(enum mem_kind kind)
 {
-	return kind == MEM_THP || kind == MEM_HUGETLB ? HUGE : PAGE;
+	return mem_folio(kind);
+}
+
+/* KERNEL_VERSION of the running kernel, from uname. */
+static unsigned int running_kernel(void)
+{
+	struct utsname u;
+	unsigned int a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return 0;
+	return a << 16 | b << 8;
 }
 
 const char *mem_unavailable(enum mem_kind kind)
 {
-	char buf[64] = "";
+	char buf[64] = "", path[128];
 	FILE *f;
 
 	switch (kind) {
@@ -60,9 +108,25 @@ const char *mem_unavailable(enum mem_kind kind)
 	case MEM_HUGETLB:
 		return procfs_read_long("/proc/sys/vm/nr_hugepages") > 0 ? NULL :
 		       "no huge pages reserved (vm.nr_hugepages is 0)";
+	case MEM_MTHP16:
+	case MEM_MTHP64:
+		snprintf(path, sizeof(path), MTHP_DIR, mem_folio(kind) >> 10);
+		if (access(path, W_OK))
+			return "the kernel has no multi-size THP (6.8+), or we are not root";
+		return mem_unavailable(MEM_THP);
+	case MEM_EXT4_LARGE:
+		if (running_kernel() < (6 << 16 | 16 << 8))
+			return "ext4 has no large folios before 6.16";
+		return mem_unavailable(MEM_EXT4);
+	case MEM_XFS_LARGE:
+		/* 6.1 reads into large folios, but writes small ones */
+		if (running_kernel() < (6 << 16 | 6 << 8))
+			return "xfs writes no large folios before 6.6";
+		return mem_unavailable(MEM_XFS);
 	case MEM_TMPFS:
 	case MEM_EXT4:
 	case MEM_XFS:
+	case MEM_TMPFS_HUGE:
 		return getenv(dir_vars[kind]) ? NULL :
 		       "its scratch directory is not set (run through tools/pintest-vm)";
 	default:
@@ -85,9 +149,54 @@ static char *map_thp(size_t len)
 	return p;
 }
 
+/*
+ * Anonymous memory of @folio-sized folios: that size alone enabled for
+ * MADV_HUGEPAGE while the memory faults in (mem_create), the others as
+ * they were; what the sysfs file said is put back in @saved.
+ */
+static char *map_mthp(size_t len, size_t folio, char *saved, size_t n)
+{
+	char path[128];
+	char *raw, *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), MTHP_DIR, folio >> 10);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(saved, n, f));
+	fclose(f);
+	ck_assert_int_eq(procfs_write(path, "madvise"), 0);
+	raw = mmap(NULL, len + folio, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(raw, MAP_FAILED);
+	p = (char *)(((uintptr_t)raw + folio - 1) & ~(folio - 1));
+	if (p > raw)
+		munmap(raw, p - raw);
+	munmap(p + len, raw + folio - p);
+	ck_assert_int_eq(madvise(p, len, MADV_HUGEPAGE), 0);
+	return p;
+}
+
+/* Puts back the setting map_mthp() changed: the bracketed word of @saved. */
+static void mthp_restore(size_t folio, const char *saved)
+{
+	char path[128], word[32] = "never";
+	const char *open = strchr(saved, '[');
+
+	snprintf(path, sizeof(path), MTHP_DIR, folio >> 10);
+	if (open)
+		sscanf(open + 1, "%31[a-z]", word);
+	ck_assert_int_eq(procfs_write(path, word), 0);
+}
+
+/*
+ * A file whose blocks write() allocated: a page per write, so that the
+ * cache holds small folios, or all in one write for the large kinds.
+ */
 static int open_file(struct test_mem *m, size_t len)
 {
-	char *zeros = calloc(1, PAGE);
+	size_t chunk = mem_folio(m->kind) > PAGE ? len : PAGE;
+	char *zeros = calloc(1, chunk);
 	int fd;
 
 	ck_assert_ptr_nonnull(zeros);
@@ -100,14 +209,16 @@ static int open_file(struct test_mem *m, size_t len)
 		fd = mkstemp(m->path);
 	}
 	ck_assert_msg(fd >= 0, "%s file: %s", mem_name(m->kind), strerror(errno));
-	for (size_t off = 0; off < len; off += PAGE)
-		ck_assert_int_eq(pwrite(fd, zeros, PAGE, off), (ssize_t)PAGE);
+	for (size_t off = 0; off < len; off += chunk)
+		ck_assert_int_eq(pwrite(fd, zeros, chunk, off), (ssize_t)chunk);
 	free(zeros);
 	return fd;
 }
 
 void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 {
+	char mthp_saved[128] = "";
+
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
 	m->len = len;
@@ -128,6 +239,11 @@ void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 		m->addr = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		break;
+	case MEM_MTHP16:
+	case MEM_MTHP64:
+		m->addr = map_mthp(len, mem_folio(kind), mthp_saved,
+				   sizeof(mthp_saved));
+		break;
 	default:
 		m->fd = open_file(m, len);
 		m->addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -139,6 +255,8 @@ void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 	/* fault everything in, writable; it is all zeroes already */
 	for (size_t off = 0; off < len; off += PAGE)
 		((volatile char *)m->addr)[off] = 0;
+	if (mthp_saved[0])
+		mthp_restore(mem_folio(kind), mthp_saved);
 }
 
 void mem_destroy(struct test_mem *m)

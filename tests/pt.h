@@ -72,15 +72,20 @@ int pt_in_child(int (*fn)(void *), void *arg);
 
 #define NOBODY 65534
 
-/* The kinds of memory every success path runs on. */
+/* The kinds of memory every success path runs on: anonymous ones first. */
 enum mem_kind {
 	MEM_ANON,
 	MEM_THP,
 	MEM_HUGETLB,
+	MEM_MTHP16,		/* anonymous 16 KiB folios (multi-size THP, 6.8+) */
+	MEM_MTHP64,		/* anonymous 64 KiB folios */
 	MEM_MEMFD,
 	MEM_TMPFS,
 	MEM_EXT4,
 	MEM_XFS,
+	MEM_TMPFS_HUGE,		/* tmpfs huge=always: 2 MiB page-cache folios */
+	MEM_XFS_LARGE,		/* written in one go: large page-cache folios */
+	MEM_EXT4_LARGE,		/* the same on ext4 (6.16+) */
 	MEM_KINDS,
 };
 
@@ -95,6 +100,8 @@ struct test_mem {
 const char *mem_name(enum mem_kind kind);
 const char *mem_unavailable(enum mem_kind kind);
 size_t mem_unit(enum mem_kind kind);
+size_t mem_folio(enum mem_kind kind);
+int mem_folio_exact(enum mem_kind kind);
 void mem_create(struct test_mem *m, enum mem_kind kind, size_t len);
 void mem_destroy(struct test_mem *m);
 int mem_is_file(enum mem_kind kind);

@@ -35,40 +35,40 @@ static const char *method_name(unsigned int flags)
 static void check_pinned_page(const struct test_mem *m,
 			      const struct pinctl_page *p, size_t i)
 {
+	size_t folio = mem_folio(m->kind);
 	uint32_t f = p->flags;
 
 	ck_assert_msg(f & PINCTL_PAGE_PRESENT, "page %zu not present", i);
 	ck_assert_msg(f & PINCTL_PAGE_MAYBE_DMA_PINNED,
 		      "%s page %zu not maybe_dma_pinned", mem_name(m->kind), i);
 	ck_assert_int_ge(p->mapcount, 1);
-	switch (m->kind) {
-	case MEM_ANON:
-	case MEM_THP:
-	case MEM_HUGETLB:
+	if (!mem_is_file(m->kind)) {
 		ck_assert_msg(f & PINCTL_PAGE_ANON, "page %zu: flags %#x", i, f);
 		/* a pinned anonymous page is exclusive to this mm (5.19+) */
 		ck_assert_msg(f & PINCTL_PAGE_ANON_EXCLUSIVE, "page %zu: %#x", i, f);
-		break;
-	case MEM_MEMFD:
-	case MEM_TMPFS:
+	} else if (m->kind == MEM_MEMFD || m->kind == MEM_TMPFS ||
+		   m->kind == MEM_TMPFS_HUGE) {
 		ck_assert_msg((f & (PINCTL_PAGE_FILE | PINCTL_PAGE_SHMEM)) ==
 			      (PINCTL_PAGE_FILE | PINCTL_PAGE_SHMEM),
 			      "page %zu: flags %#x", i, f);
-		break;
-	default:
+	} else {
 		ck_assert_msg(f & PINCTL_PAGE_FILE, "page %zu: flags %#x", i, f);
 		ck_assert_msg(!(f & PINCTL_PAGE_SHMEM), "page %zu: %#x", i, f);
-		break;
 	}
-	if (m->kind == MEM_THP || m->kind == MEM_HUGETLB) {
-		ck_assert_msg(f & PINCTL_PAGE_LARGE, "page %zu: %#x", i, f);
-		ck_assert_uint_eq(p->order, 9);
-		/* exact: one pin per subpage of the whole 2 MiB folio */
+	ck_assert_uint_eq(!!(f & PINCTL_PAGE_HUGETLB), m->kind == MEM_HUGETLB);
+	if (folio > PAGE) {
+		ck_assert_msg(f & PINCTL_PAGE_LARGE, "%s page %zu: %#x",
+			      mem_name(m->kind), i, f);
+		/* a file system picks the size; at least 4 pages (order 2) */
+		if (mem_folio_exact(m->kind))
+			ck_assert_uint_eq(PAGE << p->order, folio);
+		else
+			ck_assert_uint_ge(p->order, 2);
+		/* exact: one pin for each page of the folio, all pinned */
 		ck_assert_msg(f & PINCTL_PAGE_PINCOUNT_EXACT, "flags %#x", f);
-		ck_assert_uint_eq(p->pincount, 512);
-		ck_assert_uint_eq(!!(f & PINCTL_PAGE_HUGETLB),
-				  m->kind == MEM_HUGETLB);
-	} else if (!(f & PINCTL_PAGE_LARGE)) {
+		ck_assert_uint_eq(p->pincount, 1U << p->order);
+	} else {
+		ck_assert_msg(!(f & PINCTL_PAGE_LARGE), "page %zu: %#x", i, f);
 		/* GUP_PIN_COUNTING_BIAS on top of the mapping's reference */
 		ck_assert_uint_ge(p->refcount, 1025);
 		ck_assert_uint_ge(p->pincount, 1);
@@ -121,7 +121,8 @@ static int longterm_refused(struct pinctl *ctx, enum mem_kind kind)
 	 * mappings that need dirty tracking; 6.1 still allows them. */
 	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
 	return info.kernel_version >= KV(6, 5) &&
-	       (kind == MEM_EXT4 || kind == MEM_XFS);
+	       (kind == MEM_EXT4 || kind == MEM_XFS || kind == MEM_EXT4_LARGE ||
+		kind == MEM_XFS_LARGE);
 }
 
 static void roundtrip(enum mem_kind kind, unsigned int flags)

@@ -20,9 +20,10 @@
 #include "procfs.h"
 #include "stress.h"
 
+/* Four pages, or one folio of the large kinds. */
 static size_t stress_len(enum mem_kind kind)
 {
-	return kind == MEM_THP || kind == MEM_HUGETLB ? HUGE : 4 * PAGE;
+	return mem_folio(kind) > 4 * PAGE ? mem_folio(kind) : 4 * PAGE;
 }
 
 static void write_sysctl(const char *path, const char *value)
@@ -418,16 +419,20 @@ Suite *suite_stress(struct pt_run *run)
 	Suite *s = pt_suite(run, "stress", stress_timeout(), &tc);
 
 	ADD_KINDS(run, tc, pin_vs_munmap, "munmap", nodev, MEM_ANON, MEM_THP,
-		  MEM_HUGETLB, MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS);
+		  MEM_HUGETLB, MEM_MTHP16, MEM_MTHP64, MEM_MEMFD, MEM_TMPFS,
+		  MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE, MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, pin_vs_truncate, "truncate", nodev, MEM_MEMFD,
-		  MEM_TMPFS, MEM_EXT4, MEM_XFS);
+		  MEM_TMPFS, MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE,
+		  MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, pin_vs_writeback, "writeback", nodev, MEM_MEMFD,
-		  MEM_TMPFS, MEM_EXT4, MEM_XFS);
+		  MEM_TMPFS, MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE,
+		  MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, pin_vs_fork, "fork", nodev, MEM_ANON, MEM_THP,
-		  MEM_HUGETLB);
+		  MEM_HUGETLB, MEM_MTHP16, MEM_MTHP64);
 	ADD_KINDS(run, tc, pin_vs_madvise, "madvise", nodev, MEM_ANON, MEM_THP,
-		  MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS);
+		  MEM_MTHP16, MEM_MTHP64, MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS,
+		  MEM_TMPFS_HUGE, MEM_XFS_LARGE, MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, threads_on_one_buffer, "threads", nodev, MEM_ANON,
-		  MEM_THP);
+		  MEM_THP, MEM_MTHP64);
 	return s;
 }

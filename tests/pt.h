@@ -61,6 +61,7 @@ Suite *suite_fuzz(struct pt_run *run);
 Suite *suite_security(struct pt_run *run);
 Suite *suite_races(struct pt_run *run);
 Suite *suite_interfaces(struct pt_run *run);
+Suite *suite_special(struct pt_run *run);
 Suite *suite_kmsg_selftest(struct pt_run *run);
 
 struct pinctl *pt_open(void);

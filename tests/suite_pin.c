@@ -294,8 +294,8 @@ START_TEST(ro_longterm_pin_of_untouched_anon_stale_before_6_2)
 	ck_assert_int_eq(pinctl_dma_read(ctx, h, 0, &seen, 1), 0);
 	if (info.kernel_version < KV(6, 2)) {
 		ck_assert_msg(page.flags & PINCTL_PAGE_ZERO,
-			      "K2 on <6.2: expected the zero page, flags %#x", page.flags);
-		ck_assert_msg(seen == 0, "K2 on <6.2: expected a stale pin, got %#x", seen);
+			      "before 6.2: expected the zero page, flags %#x", page.flags);
+		ck_assert_msg(seen == 0, "before 6.2: expected a stale pin, got %#x", seen);
 	} else {
 		ck_assert_msg(!(page.flags & PINCTL_PAGE_ZERO), "6.2+: zero page pinned");
 		ck_assert_msg(seen == 0x5a, "6.2+: stale pin (%#x)", seen);

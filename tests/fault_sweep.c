@@ -2,8 +2,7 @@
 /*
  * fault-sweep: every allocation on the driver's paths fails once, in turn.
  * For each step (a PIN of each method and size, QUERY, PROBE, DMA, the
- * writer, UNPIN, close with pins held, loading the module), the Nth
- * fault-injection point the
+ * writer, UNPIN, close with pins held), the Nth fault-injection point the
  * task reaches is made to fail (/proc/thread-self/fail-nth, failslab and
  * fail_page_alloc), for N = 1, 2, ... until the step runs without reaching
  * the Nth.  Every failure must be a documented errno that leaves nothing
@@ -41,15 +40,13 @@ static void bad(struct env *e, const char *step, long n, const char *what, long 
 	e->failed++;
 }
 
-/* Live pins of the module; none while it is not loaded. */
 static uint64_t live_pins(void)
 {
 	struct pinctl *c;
 	struct pinctl_stats s = { 0 };
-	int ret = pinctl_open(&c, NULL);
 
-	if (ret)
-		return ret == -ENOENT ? 0 : ~0ULL;
+	if (pinctl_open(&c, NULL))
+		return ~0ULL;
 	pinctl_stats(c, &s);
 	pinctl_close(c);
 	return s.live_pins;
@@ -156,27 +153,6 @@ static int close_with_pins_op(struct env *e)
 	return 0;
 }
 
-/* The module loader's allocations and pintest_init()'s, with none loaded. */
-#define KO "driver/pintest.ko"
-
-static int unload_setup(struct env *e)
-{
-	(void)e;
-	return pinctl_module_unload();
-}
-
-static int load_op(struct env *e)
-{
-	(void)e;
-	return pinctl_module_load(KO);
-}
-
-static void load_undo(struct env *e)
-{
-	if (pinctl_module_load(KO))
-		bad(e, "module load", 0, "cannot load " KO " without faults", 0);
-}
-
 struct step {
 	const char *name;
 	int (*setup)(struct env *e);
@@ -200,7 +176,6 @@ static const struct step steps[] = {
 	{ "writer", pin_setup, writer_op, unpin_undo, unpin_undo, 0, 0 },
 	{ "unpin", pin_setup, unpin_op, close_undo, unpin_undo, -1, 0 },
 	{ "close with a pin", pin_setup, close_with_pins_op, nothing, nothing, -1, 0 },
-	{ "module load", unload_setup, load_op, nothing, load_undo, 0, 0 },
 };
 
 static int documented(int err)

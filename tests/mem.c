@@ -134,17 +134,18 @@ const char *mem_unavailable(enum mem_kind kind)
 	}
 }
 
-static char *map_thp(size_t len)
+/* @len bytes aligned to @align, for huge folios of that size (madvise). */
+static char *map_aligned(size_t len, size_t align)
 {
-	char *raw = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
+	char *raw = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *p;
 
 	ck_assert_ptr_ne(raw, MAP_FAILED);
-	p = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
+	p = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
 	if (p > raw)
 		munmap(raw, p - raw);
-	munmap(p + len, raw + HUGE - p);
+	munmap(p + len, raw + align - p);
 	ck_assert_int_eq(madvise(p, len, MADV_HUGEPAGE), 0);
 	return p;
 }
@@ -157,7 +158,6 @@ static char *map_thp(size_t len)
 static char *map_mthp(size_t len, size_t folio, char *saved, size_t n)
 {
 	char path[128];
-	char *raw, *p;
 	FILE *f;
 
 	snprintf(path, sizeof(path), MTHP_DIR, folio >> 10);
@@ -166,15 +166,7 @@ static char *map_mthp(size_t len, size_t folio, char *saved, size_t n)
 	ck_assert_ptr_nonnull(fgets(saved, n, f));
 	fclose(f);
 	ck_assert_int_eq(procfs_write(path, "madvise"), 0);
-	raw = mmap(NULL, len + folio, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(raw, MAP_FAILED);
-	p = (char *)(((uintptr_t)raw + folio - 1) & ~(folio - 1));
-	if (p > raw)
-		munmap(raw, p - raw);
-	munmap(p + len, raw + folio - p);
-	ck_assert_int_eq(madvise(p, len, MADV_HUGEPAGE), 0);
-	return p;
+	return map_aligned(len, folio);
 }
 
 /* Puts back the setting map_mthp() changed: the bracketed word of @saved. */
@@ -233,7 +225,7 @@ void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 			madvise(m->addr, len, MADV_NOHUGEPAGE);
 		break;
 	case MEM_THP:
-		m->addr = map_thp(len);
+		m->addr = map_aligned(len, HUGE);
 		break;
 	case MEM_HUGETLB:
 		m->addr = mmap(NULL, len, PROT_READ | PROT_WRITE,

@@ -57,17 +57,18 @@ START_TEST(close_releases_pins)
 }
 END_TEST
 
-static int pin_and_exit(void *arg)
+/* Exits with a pin held, the fd open and, if @writer, a writer running. */
+static int pin_and_exit(void *writer)
 {
 	struct pinctl *ctx = NULL;
 	char *buf = pt_anon(16 * PAGE);
 	uint64_t h;
 
-	(void)arg;
 	if (pinctl_open(&ctx, NULL) ||
-	    pinctl_pin(ctx, buf, 16 * PAGE, PINCTL_PIN_WRITE, &h))
+	    pinctl_pin(ctx, buf, 16 * PAGE, PINCTL_PIN_WRITE, &h) ||
+	    (writer && pinctl_dma_start(ctx, h, 0, 16 * PAGE, 4, 0, 0)))
 		return 1;
-	return 0;	/* exit with the pin held and the fd open */
+	return 0;
 }
 
 START_TEST(exit_releases_pins)
@@ -480,27 +481,13 @@ START_TEST(kill_during_a_long_pin)
 }
 END_TEST
 
-static int exit_while_writing(void *arg)
-{
-	struct pinctl *ctx = NULL;
-	char *buf = pt_anon(16 * PAGE);
-	uint64_t h;
-
-	(void)arg;
-	if (pinctl_open(&ctx, NULL) ||
-	    pinctl_pin(ctx, buf, 16 * PAGE, PINCTL_PIN_WRITE, &h) ||
-	    pinctl_dma_start(ctx, h, 0, 16 * PAGE, 4, 0, 0))
-		return 1;
-	return 0;	/* exit: the writer is still running */
-}
-
 START_TEST(exit_stops_a_running_writer)
 {
 	struct pinctl *ctx = pt_open();
 	struct pinctl_stats s0, s;
 
 	pt_stats(ctx, &s0);
-	ck_assert_int_eq(pt_in_child(exit_while_writing, NULL), 0);
+	ck_assert_int_eq(pt_in_child(pin_and_exit, "writer"), 0);
 	pt_stats(ctx, &s);
 	ck_assert_uint_eq(s.live_pins, s0.live_pins);
 	ck_assert_uint_eq(s.live_pages, s0.live_pages);

@@ -403,6 +403,58 @@ START_TEST(library_answers_grow)
 }
 END_TEST
 
+/*
+ * One pin that starts in the second half of a THP and runs on into small
+ * pages: in one chunk of pin_user_pages*(), a run of a large folio, then
+ * single pages.  QUERY, the device and the bookkeeping (one run, then a
+ * slot a page) see each part as it is.
+ */
+START_TEST(pin_across_a_thp_into_small_pages)
+{
+	struct pinctl *ctx = pt_open();
+	size_t half = HUGE / 2, len = HUGE, n = len / PAGE;
+	struct pinctl_page *pages = calloc(n, sizeof(*pages));
+	struct pinctl_stats2 s0 = { .sz = sizeof(s0) }, s1 = s0;
+	uint64_t h, one, mixed, record;
+	struct test_mem m;
+	char *start;
+
+	mem_create(&m, MEM_THP, 2 * HUGE);
+	/* the second huge page becomes small ones */
+	ck_assert_int_eq(madvise(m.addr + HUGE, HUGE, MADV_NOHUGEPAGE), 0);
+	ck_assert_int_eq(madvise(m.addr + HUGE, HUGE, MADV_DONTNEED), 0);
+	memset(m.addr + HUGE, 0, HUGE);
+	start = m.addr + half;
+	ck_assert_int_eq(pinctl_stats2(ctx, &s0), 0);
+	ck_assert_int_eq(pinctl_pin(ctx, start, len, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_stats2(ctx, &s1), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 0, n, pages), 0);
+	for (size_t i = 0; i < n; i++) {
+		int large = i < half / PAGE;
+
+		ck_assert_msg(!!(pages[i].flags & PINCTL_PAGE_LARGE) == large,
+			      "page %zu: flags %#x", i, pages[i].flags);
+		ck_assert_uint_eq(pages[i].order, large ? 9 : 0);
+	}
+	/*
+	 * The half THP is one run of 16 bytes, each small page 8; a pin of
+	 * one small page costs the record and 8.
+	 */
+	mixed = s1.bookkeeping_bytes - s0.bookkeeping_bytes;
+	ck_assert_int_eq(pinctl_pin(ctx, m.addr + HUGE, PAGE, 0, &one), 0);
+	ck_assert_int_eq(pinctl_stats2(ctx, &s0), 0);
+	record = s0.bookkeeping_bytes - s1.bookkeeping_bytes - 8;
+	ck_assert_uint_eq(mixed, record + 16 + 8 * (half / PAGE));
+	ck_assert_int_eq(pinctl_dma_fill(ctx, h, 0, len, 6), 0);
+	ck_assert_uint_eq(pinctl_pattern_check(start, 0, len, 6, NULL), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, one, 0), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	mem_destroy(&m);
+	free(pages);
+	pinctl_close(ctx);
+}
+END_TEST
+
 /* QUERY of part of a pin, and many pins of one range at once. */
 START_TEST(partial_query_and_stacked_pins)
 {
@@ -511,6 +563,7 @@ Suite *suite_pin(struct pt_run *run)
 	PT_ADD(run, tc, partial_query_and_stacked_pins, nodev);
 	PT_ADD(run, tc, timing_and_bookkeeping_reported, nodev);
 	PT_ADD(run, tc, library_answers_grow, nodev);
+	PT_ADD(run, tc, pin_across_a_thp_into_small_pages, nodev ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, folio_ranges_map_every_page,
 	       nodev ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, unlocked_longterm_refused_before_6_2, nodev);

@@ -233,19 +233,26 @@ Suite *suite_special(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
 	const char *noroot = getuid() ? "needs root (ksmd, PFNs)" : NULL;
-	int fd = secret_fd();
+	int fd = secret_fd(), uffd;
 	const char *nosecret = fd >= 0 ? NULL : errno == ENOSYS ?
 			       "memfd_secret is off (secretmem.enable=0) or absent" :
 			       "memfd_secret refused to make a file here";
+	const char *nouffd;
 	TCase *tc;
 	Suite *s = pt_suite(run, "special", 60, &tc);
 
 	if (fd >= 0)
 		close(fd);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	nouffd = uffd >= 0 ? NULL : errno == ENOSYS ?
+		 "the kernel has no userfaultfd (CONFIG_USERFAULTFD)" :
+		 "userfaultfd refused (vm.unprivileged_userfaultfd)";
+	if (uffd >= 0)
+		close(uffd);
 	PT_ADD(run, tc, zero_page, nodev);
 	PT_ADD(run, tc, memfd_secret_refused, nodev ?: nosecret);
 	PT_ADD(run, tc, ksm_merged_pages, nodev ?: noroot ?:
 	       (access(KSM "run", W_OK) ? "no KSM (CONFIG_KSM)" : NULL));
-	PT_ADD(run, tc, userfaultfd_missing, nodev);
+	PT_ADD(run, tc, userfaultfd_missing, nodev ?: nouffd);
 	return s;
 }

@@ -6,7 +6,7 @@
  * can find the range, and after that the PIN no longer touches it.  Only
  * this file drops the table's reference, after stopping the writer.
  */
-#include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "pintest.h"
 

@@ -5,7 +5,6 @@
  */
 #include <linux/err.h>
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/timekeeping.h>
 

@@ -3,13 +3,17 @@
  * The one place for kernel-version differences (coding-style: no #if in
  * .c files): the vmas argument of pin_user_pages() went away in 6.5, the
  * exact pin count moved into struct folio in 6.3, page_mapcount() went
- * away and the unaligned helpers moved in 6.12, nth_page() went away by 7.3.
+ * away and the unaligned helpers moved in 6.12, nth_page() went away by 7.3,
+ * memfd_pin_folios() and unpin_folios() came in 6.10.
  */
 #ifndef _PINTEST_COMPAT_H
 #define _PINTEST_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 
 /* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
@@ -94,6 +98,64 @@ static inline int pintest_page_mapcount(struct page *page)
 		mapcount += folio_entire_mapcount(folio);
 	return mapcount;
 #endif
+}
+
+/*
+ * Pinning by file offset, as udmabuf does: memfd_pin_folios() and its
+ * release, unpin_folios(), came in 6.10.  Before, PIN_MEMFD is refused
+ * and no range is ever released by folio.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define PINTEST_HAVE_MEMFD_PIN	true
+
+static inline long pintest_memfd_pin_folios(struct file *memfd, loff_t start,
+					    loff_t end, struct folio **folios,
+					    unsigned int max_folios,
+					    pgoff_t *offset)
+{
+	return memfd_pin_folios(memfd, start, end, folios, max_folios, offset);
+}
+
+static inline void pintest_unpin_folios(struct folio **folios,
+					unsigned long nfolios)
+{
+	unpin_folios(folios, nfolios);
+}
+#else
+#define PINTEST_HAVE_MEMFD_PIN	false
+
+static inline long pintest_memfd_pin_folios(struct file *memfd, loff_t start,
+					    loff_t end, struct folio **folios,
+					    unsigned int max_folios,
+					    pgoff_t *offset)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void pintest_unpin_folios(struct folio **folios,
+					unsigned long nfolios)
+{
+	unsigned long i;
+
+	for (i = 0; i < nfolios; i++)
+		unpin_user_page(&folios[i]->page);
+}
+#endif
+
+/*
+ * The seals of a shmem or hugetlbfs file.  memfd_get_seals() is not
+ * exported (udmabuf, which checks them too, is built in); the inodes of
+ * both keep them in a field of their own.
+ */
+static inline unsigned int pintest_memfd_seals(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return HUGETLBFS_I(inode)->seals;
+#endif
+	return SHMEM_I(inode)->seals;
 }
 
 #endif /* _PINTEST_COMPAT_H */

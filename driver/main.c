@@ -65,7 +65,8 @@ static int pintest_ioctl_info(struct pintest_ucmd *ucmd)
 		return -EINVAL;
 	cmd->out_abi_version = PINTEST_ABI_VERSION;
 	cmd->out_page_size = PAGE_SIZE;
-	cmd->out_methods = PINTEST_PIN_METHODS;
+	cmd->out_methods = PINTEST_PIN_METHODS |
+			   (PINTEST_HAVE_MEMFD_PIN ? PINTEST_PIN_MEMFD : 0);
 	cmd->out_max_pin_pages = READ_ONCE(pintest_max_pin_pages);
 	cmd->out_max_handles = READ_ONCE(pintest_max_handles);
 	cmd->out_kernel_version = PINTEST_BUILT_FOR;
@@ -75,10 +76,35 @@ static int pintest_ioctl_info(struct pintest_ucmd *ucmd)
 }
 
 /*
- * The handle is reserved, then answered, then published: a thread sharing
- * the file cannot UNPIN the range before this one is done with it, and a
- * reply that cannot be copied out releases nothing but this pin.
+ * Gives the new @range, whose reference the caller holds, a handle.  The
+ * handle is reserved, then answered, then published: a thread sharing the
+ * file cannot UNPIN the range before this one is done with it, and a reply
+ * that cannot be copied out releases nothing but this pin.  @handle and
+ * @npages are fields of the reply, @size its struct's size.
  */
+static int pintest_give_handle(struct pintest_ucmd *ucmd,
+			       struct pintest_range *range, u32 *handle,
+			       u64 *npages, size_t size)
+{
+	int ret;
+
+	ret = pintest_handle_reserve(ucmd->pf, handle);
+	if (ret)
+		goto err_put;
+	*npages = range->npages;
+	ret = pintest_respond(ucmd, size);
+	if (ret)
+		goto err_abort;
+	pintest_handle_publish(ucmd->pf, *handle, range);
+	return 0;
+
+err_abort:
+	pintest_handle_abort(ucmd->pf, *handle);
+err_put:
+	pintest_range_put(range);
+	return ret;
+}
+
 static int pintest_ioctl_pin(struct pintest_ucmd *ucmd)
 {
 	struct pintest_pin *cmd = ucmd->cmd;
@@ -88,21 +114,22 @@ static int pintest_ioctl_pin(struct pintest_ucmd *ucmd)
 	ret = pintest_pin(cmd, &range, &cmd->out_pin_ns);
 	if (ret)
 		return ret;
-	ret = pintest_handle_reserve(ucmd->pf, &cmd->out_handle);
-	if (ret)
-		goto err_put;
-	cmd->out_npages = range->npages;
-	ret = pintest_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_abort;
-	pintest_handle_publish(ucmd->pf, cmd->out_handle, range);
-	return 0;
+	return pintest_give_handle(ucmd, range, &cmd->out_handle,
+				   &cmd->out_npages, sizeof(*cmd));
+}
 
-err_abort:
-	pintest_handle_abort(ucmd->pf, cmd->out_handle);
-err_put:
-	pintest_range_put(range);
-	return ret;
+static int pintest_ioctl_pin_memfd(struct pintest_ucmd *ucmd)
+{
+	struct pintest_pin_memfd *cmd = ucmd->cmd;
+	struct pintest_range *range;
+	int ret;
+
+	ret = pintest_pin_memfd(cmd, &range, &cmd->out_pin_ns,
+				&cmd->out_nfolios);
+	if (ret)
+		return ret;
+	return pintest_give_handle(ucmd, range, &cmd->out_handle,
+				   &cmd->out_npages, sizeof(*cmd));
 }
 
 static int pintest_ioctl_query(struct pintest_ucmd *ucmd)
@@ -249,6 +276,7 @@ union pintest_ucmd_buffer {
 	struct pintest_stats stats;
 	struct pintest_dma_start dma_start;
 	struct pintest_dma_stop dma_stop;
+	struct pintest_pin_memfd pin_memfd;
 };
 
 struct pintest_ioctl_op {
@@ -257,7 +285,6 @@ struct pintest_ioctl_op {
 	int (*execute)(struct pintest_ucmd *ucmd);
 };
 
-/* @_last is the last field of the struct's first version. */
 /*
  * PINTEST_CMD_@_NAME runs pintest_ioctl_@_name() on a struct pintest_@_name;
  * @_last is the last field of the struct's first version.
@@ -279,6 +306,7 @@ static const struct pintest_ioctl_op pintest_ops[] = {
 	PINTEST_IOCTL_OP(STATS, stats, dma_bytes),
 	PINTEST_IOCTL_OP(DMA_START, dma_start, count),
 	PINTEST_IOCTL_OP(DMA_STOP, dma_stop, out_bytes),
+	PINTEST_IOCTL_OP(PIN_MEMFD, pin_memfd, out_nfolios),
 };
 
 static long pintest_dispatch(struct pintest_file *pf, unsigned int cmd,

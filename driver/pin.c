@@ -80,8 +80,7 @@ static int pintest_pin_all(struct pintest_range *range, unsigned int flags,
 	return 0;
 
 err_unpin:
-	pintest_slots_unpin(range->slots, range->nr_slots, false);
-	range->nr_slots = 0;
+	pintest_range_unpin(range, false);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
  *   slots.c    how a range stores its pages (folio ranges), and walking them
  *   range.c    struct pintest_range: life, references, bounds
  *   pin.c      taking a pin: pin_user_pages*() into a new range
+ *   memfd.c    taking a pin by file offset: memfd_pin_folios()
  *   dma.c      the simulated device: a walk that copies or checks bytes
  *   writer.c   the in-flight writer: the walk again and again, in a work
  *   page.c     QUERY and PROBE: what the kernel thinks of a page
@@ -73,9 +74,11 @@ struct pintest_writer {
  *	one for its duration; the last put unpins the pages (process
  *	context only: unpinning dirty may sleep in folio_lock())
  * @mm: the mm whose pinned_vm was charged @npages (mmgrab()ed)
- * @addr: user address the range was pinned at
+ * @addr: user address the range was pinned at; 0 for a pin by file
  * @npages: number of pages pinned
  * @writable: pinned with FOLL_WRITE; only then may the "device" write
+ * @by_folio: memfd_pin_folios() pinned each folio once, however many of
+ *	its pages the range holds; otherwise each page holds a pin
  * @dirty_on_release: set before the table's reference is dropped, read by
  *	the final put
  * @writer: the in-flight writer, stopped before the table's reference goes
@@ -90,6 +93,7 @@ struct pintest_range {
 	unsigned long addr;
 	unsigned long npages;
 	bool writable;
+	bool by_folio;
 	bool dirty_on_release;
 	struct pintest_writer writer;
 	unsigned long nr_slots;
@@ -172,11 +176,17 @@ void pintest_slots_fold(struct pintest_range *range, unsigned long got,
 			unsigned long *last_run);
 void pintest_slots_unpin(struct page **slots, unsigned long nr_slots,
 			 bool dirty);
+unsigned long pintest_slots_add_folio(struct pintest_range *range,
+				      struct folio *folio, unsigned long first,
+				      unsigned long max);
+void pintest_slots_unpin_folios(struct page **slots, unsigned long nr_slots,
+				bool dirty);
 void pintest_range_seek(const struct pintest_range *range,
 			unsigned long pgoff, struct pintest_cursor *cur);
 struct page *pintest_range_next(struct pintest_cursor *cur);
 
 /* range.c */
+int pintest_check_extent(u64 start, u64 length, unsigned long *npages);
 int pintest_check_user_range(u64 addr, u64 length, unsigned long *npages);
 int pintest_range_check_bytes(const struct pintest_range *range, u64 offset,
 			      u64 length);
@@ -186,12 +196,17 @@ size_t pintest_range_bytes(const struct pintest_range *range);
 struct pintest_range *pintest_range_alloc(unsigned long addr,
 					  unsigned long npages,
 					  bool writable);
+void pintest_range_unpin(struct pintest_range *range, bool dirty);
 void pintest_range_get(struct pintest_range *range);
 void pintest_range_put(struct pintest_range *range);
 
 /* pin.c */
 int pintest_pin(const struct pintest_pin *cmd, struct pintest_range **out,
 		u64 *pin_ns);
+
+/* memfd.c */
+int pintest_pin_memfd(const struct pintest_pin_memfd *cmd,
+		      struct pintest_range **out, u64 *pin_ns, u64 *nfolios);
 
 /* dma.c */
 int pintest_dma(struct pintest_range *range, struct pintest_walk *walk);

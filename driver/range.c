@@ -14,19 +14,30 @@
 #include "compat.h"
 #include "pintest.h"
 
-/* EINVAL, EOVERFLOW, E2BIG or EFAULT unless @addr can start a pin. */
-int pintest_check_user_range(u64 addr, u64 length, unsigned long *npages)
+/*
+ * EINVAL, EOVERFLOW or E2BIG unless @length bytes from @start (a user
+ * address or a file offset) can be one pin; *@npages its pages.
+ */
+int pintest_check_extent(u64 start, u64 length, unsigned long *npages)
 {
-	if (!length || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(length))
+	if (!length || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(length))
 		return -EINVAL;
-	if (addr + length < addr)
+	if (start + length < start)
 		return -EOVERFLOW;
 	if (length >> PAGE_SHIFT > READ_ONCE(pintest_max_pin_pages))
 		return -E2BIG;
-	if (!access_ok(u64_to_user_ptr(addr), length))
-		return -EFAULT;
 	*npages = length >> PAGE_SHIFT;
 	return 0;
+}
+
+/* pintest_check_extent(), and EFAULT unless it is user address space. */
+int pintest_check_user_range(u64 addr, u64 length, unsigned long *npages)
+{
+	int ret = pintest_check_extent(addr, length, npages);
+
+	if (!ret && !access_ok(u64_to_user_ptr(addr), length))
+		ret = -EFAULT;
+	return ret;
 }
 
 /* ERANGE unless bytes [@offset, @offset + @length) lie inside @range. */
@@ -97,13 +108,22 @@ struct pintest_range *pintest_range_alloc(unsigned long addr,
 	return range;
 }
 
+/* Releases the pages @range holds, as they were pinned; it holds none after. */
+void pintest_range_unpin(struct pintest_range *range, bool dirty)
+{
+	if (range->by_folio)
+		pintest_slots_unpin_folios(range->slots, range->nr_slots, dirty);
+	else
+		pintest_slots_unpin(range->slots, range->nr_slots, dirty);
+	range->nr_slots = 0;
+}
+
 static void pintest_range_release(struct kref *ref)
 {
 	struct pintest_range *range = container_of(ref, struct pintest_range,
 						   ref);
 
-	pintest_slots_unpin(range->slots, range->nr_slots,
-			    READ_ONCE(range->dirty_on_release));
+	pintest_range_unpin(range, READ_ONCE(range->dirty_on_release));
 	atomic64_sub(range->npages, &range->mm->pinned_vm);
 	mmdrop(range->mm);
 	kvfree(range->slots);

@@ -6,7 +6,9 @@
  * pages of one folio takes two slots: its first page tagged with PINTEST_RUN_TAG,
  * then its length.  A 4K page so costs at most 8 bytes and a whole 2 MiB
  * THP 16.  pin_user_pages*() fill the free slots at the end of the array
- * with plain pages, which pintest_slots_fold() then folds in place.
+ * with plain pages, which pintest_slots_fold() then folds in place;
+ * memfd_pin_folios() gives folios, which pintest_slots_add_folio() stores
+ * as runs directly.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -172,6 +174,62 @@ static unsigned long pintest_entry_pages(struct page * const *slot)
 static unsigned long pintest_entry_slots(struct page * const *slot)
 {
 	return pintest_slot_is_run(slot[0]) ? 2 : 1;
+}
+
+/*
+ * Stores pages @first.. of @folio, at most @max of them, in the free slots
+ * (the caller reserved two); returns how many.  The folio's pages never
+ * extend a run: each folio holds its own pin (memfd_pin_folios()).
+ */
+unsigned long pintest_slots_add_folio(struct pintest_range *range,
+				      struct folio *folio, unsigned long first,
+				      unsigned long max)
+{
+	unsigned long n = min(folio_nr_pages(folio) - first, max), i;
+	struct page *page = folio_page(folio, first);
+	struct page **slot = range->slots + range->nr_slots;
+
+	if (n >= PINTEST_MIN_RUN) {
+		pintest_set_run(slot, page, n);
+		range->nr_slots += 2;
+		return n;
+	}
+	for (i = 0; i < n; i++)
+		slot[i] = pintest_nth_page(page, i);
+	range->nr_slots += n;
+	return n;
+}
+
+/*
+ * Unpins the folios @slots[0..@nr_slots) hold, each once (a range taken by
+ * memfd_pin_folios()), in batches of unpin_folios().  The entries of one
+ * folio are neighbours; the folio of the next entry is looked up before
+ * the batch holding the previous one is released, while it is still pinned.
+ */
+void pintest_slots_unpin_folios(struct page **slots, unsigned long nr_slots,
+				bool dirty)
+{
+	struct folio *batch[16], *folio;
+	unsigned long i;
+	unsigned int n = 0;
+
+	for (i = 0; i < nr_slots; i += pintest_entry_slots(slots + i)) {
+		folio = page_folio(pintest_run_first(slots[i]));
+		if (n && folio == batch[n - 1])
+			continue;
+		if (n == ARRAY_SIZE(batch)) {
+			pintest_unpin_folios(batch, n);
+			n = 0;
+		}
+		/* what unpin_user_pages_dirty_lock() does per folio */
+		if (dirty && !folio_test_dirty(folio)) {
+			folio_lock(folio);
+			folio_mark_dirty(folio);
+			folio_unlock(folio);
+		}
+		batch[n++] = folio;
+	}
+	pintest_unpin_folios(batch, n);
 }
 
 /* Points @cur at page @pgoff of @range, which the caller checked. */

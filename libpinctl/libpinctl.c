@@ -189,6 +189,20 @@ PINCTL_EXPORT int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats)
 	return 0;
 }
 
+/* What a PIN or PIN_MEMFD answered, handed over at @res's size. */
+static void pin_result(struct pinctl_pin_result *res, uint32_t handle,
+		       uint64_t npages, uint64_t pin_ns, uint64_t nfolios)
+{
+	struct pinctl_pin_result all = {
+		.handle = handle,
+		.npages = npages,
+		.pin_ns = pin_ns,
+		.nfolios = nfolios,
+	};
+
+	hand_over(res, &all, sizeof(all));
+}
+
 PINCTL_EXPORT int pinctl_pin2(struct pinctl *ctx, const void *addr,
 			      size_t len, unsigned int flags,
 			      struct pinctl_pin_result *res)
@@ -199,7 +213,6 @@ PINCTL_EXPORT int pinctl_pin2(struct pinctl *ctx, const void *addr,
 		.addr = (uintptr_t)addr,
 		.length = len,
 	};
-	struct pinctl_pin_result all;
 	int ret;
 
 	ret = sz_valid(res->sz, FIRST_SIZE(struct pinctl_pin_result, pin_ns));
@@ -208,12 +221,33 @@ PINCTL_EXPORT int pinctl_pin2(struct pinctl *ctx, const void *addr,
 	ret = pinctl_ioctl(ctx, PINTEST_IOC_PIN, &cmd);
 	if (ret)
 		return ret;
-	all = (struct pinctl_pin_result){
-		.handle = cmd.out_handle,
-		.npages = cmd.out_npages,
-		.pin_ns = cmd.out_pin_ns,
+	pin_result(res, cmd.out_handle, cmd.out_npages, cmd.out_pin_ns, 0);
+	return 0;
+}
+
+/* Since 1.2: pins a memfd's pages by offset (memfd_pin_folios()). */
+PINCTL_EXPORT int pinctl_pin_memfd(struct pinctl *ctx, int memfd,
+				   uint64_t offset, size_t len,
+				   unsigned int flags,
+				   struct pinctl_pin_result *res)
+{
+	struct pintest_pin_memfd cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.fd = memfd,
+		.offset = offset,
+		.length = len,
 	};
-	hand_over(res, &all, sizeof(all));
+	int ret;
+
+	ret = sz_valid(res->sz, FIRST_SIZE(struct pinctl_pin_result, pin_ns));
+	if (ret)
+		return ret;
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_PIN_MEMFD, &cmd);
+	if (ret)
+		return ret;
+	pin_result(res, cmd.out_handle, cmd.out_npages, cmd.out_pin_ns,
+		   cmd.out_nfolios);
 	return 0;
 }
 

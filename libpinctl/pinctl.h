@@ -25,6 +25,8 @@ struct pinctl;
 #define PINCTL_PIN_FAST		(1U << 2)
 #define PINCTL_PIN_LOCKED	(1U << 3)
 #define PINCTL_PIN_UNLOCKED	(1U << 4)
+/* in info methods: pinctl_pin_memfd() works (kernel 6.10+); not a flag */
+#define PINCTL_PIN_MEMFD	(1U << 5)
 
 /* pinctl_unpin() flags */
 #define PINCTL_UNPIN_DIRTY	(1U << 0)
@@ -49,7 +51,7 @@ struct pinctl;
 struct pinctl_info {
 	uint32_t abi_version;
 	uint32_t page_size;
-	uint32_t methods;		/* PINCTL_PIN_FAST | LOCKED | UNLOCKED */
+	uint32_t methods;		/* PINCTL_PIN_FAST | LOCKED | UNLOCKED | MEMFD */
 	uint32_t max_pin_pages;
 	uint32_t max_handles;
 	uint32_t kernel_version;	/* KERNEL_VERSION(a, b, c) */
@@ -110,7 +112,9 @@ struct pinctl_pin_result {
 	size_t sz;
 	uint64_t handle;
 	uint64_t npages;
-	uint64_t pin_ns;	/* time spent in pin_user_pages*() */
+	uint64_t pin_ns;	/* time spent in pin_user_pages*() or memfd_pin_folios() */
+	uint64_t nfolios;	/* since 1.2, pinctl_pin_memfd() only: folios
+				   pinned, one pin each; 0 from pinctl_pin2() */
 };
 
 struct pinctl_unpin_result {
@@ -135,6 +139,9 @@ int pinctl_pin2(struct pinctl *ctx, const void *addr, size_t len,
 		unsigned int flags, struct pinctl_pin_result *res);
 int pinctl_unpin2(struct pinctl *ctx, uint64_t handle, unsigned int flags,
 		  struct pinctl_unpin_result *res);
+int pinctl_pin_memfd(struct pinctl *ctx, int memfd, uint64_t offset,
+		     size_t len, unsigned int flags,
+		     struct pinctl_pin_result *res);
 int pinctl_query(struct pinctl *ctx, uint64_t handle, uint64_t first,
 		 uint64_t count, struct pinctl_page *out);
 int pinctl_probe(struct pinctl *ctx, const void *addr, size_t len,

@@ -278,6 +278,9 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_result *res)
 	p.shared_fd = open("/dev/pintest", O_RDWR);
 	p.null_fd = open("/dev/null", O_RDWR);
 	p.slot_fd = open("/dev/pintest", O_RDWR);
+	p.memfd = memfd_create("pintest-fuzz", MFD_CLOEXEC);
+	if (p.memfd < 0 || ftruncate(p.memfd, MEMFD_PAGES * PAGE))
+		fuzz_fail(&rep, "a memfd for PIN_MEMFD", -errno);
 	pthread_mutex_init(&p.slot_lock, NULL);
 	p.deadline = util_now() + o->seconds;
 	if (p.shared_fd < 0 || p.null_fd < 0 || p.slot_fd < 0) {
@@ -303,6 +306,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_result *res)
 	close(p.shared_fd);
 	close(p.slot_fd);
 	close(p.null_fd);
+	close(p.memfd);
 	pthread_mutex_destroy(&p.slot_lock);
 
 	check_after(&rep, vmpin0, refcnt0);

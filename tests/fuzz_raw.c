@@ -25,7 +25,7 @@
 static const unsigned int cmds[] = {
 	PINTEST_IOC_INFO, PINTEST_IOC_PIN, PINTEST_IOC_QUERY, PINTEST_IOC_PROBE,
 	PINTEST_IOC_UNPIN, PINTEST_IOC_DMA, PINTEST_IOC_STATS,
-	PINTEST_IOC_DMA_START, PINTEST_IOC_DMA_STOP,
+	PINTEST_IOC_DMA_START, PINTEST_IOC_DMA_STOP, PINTEST_IOC_PIN_MEMFD,
 };
 
 static const size_t sizes[] = {
@@ -33,7 +33,7 @@ static const size_t sizes[] = {
 	sizeof(struct pintest_query), sizeof(struct pintest_probe),
 	sizeof(struct pintest_unpin), sizeof(struct pintest_dma),
 	sizeof(struct pintest_stats), sizeof(struct pintest_dma_start),
-	sizeof(struct pintest_dma_stop),
+	sizeof(struct pintest_dma_stop), sizeof(struct pintest_pin_memfd),
 };
 
 static uint32_t some_handle(struct worker *w)
@@ -114,6 +114,15 @@ static size_t valid_request(struct worker *w, int which, void *buf)
 		struct pintest_dma_stop *c = buf;
 
 		c->handle = some_handle(w);
+		break;
+	}
+	case PINTEST_IOC_PIN_MEMFD: {
+		struct pintest_pin_memfd *c = buf;
+
+		c->flags = (uint32_t)fuzz_below(w, 4);
+		c->fd = w->p->memfd;
+		c->offset = fuzz_below(w, MEMFD_PAGES / 2) * PAGE;
+		c->length = len;
 		break;
 	}
 	}

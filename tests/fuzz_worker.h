@@ -16,6 +16,7 @@
 
 #define ARENA_PAGES	64
 #define SINK_PAGES	512
+#define MEMFD_PAGES	16
 #define KEEP		8
 #define MAX_PIN_PAGES	256	/* module parameter for the run */
 #define MEMLOCK_PAGES	64	/* RLIMIT_MEMLOCK of the unprivileged process */
@@ -36,6 +37,7 @@ struct proc {
 	int shared_fd;		/* inherited by every process */
 	int slot_fd;		/* swapped between pintest and /dev/null */
 	int null_fd;
+	int memfd;		/* MEMFD_PAGES of memfd that PIN_MEMFD pins */
 	double deadline;
 	pthread_mutex_t slot_lock;	/* serialises swaps of slot_fd */
 };

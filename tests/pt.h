@@ -45,6 +45,10 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 #define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
 
 const char *pt_device_missing(void);
+const char *pt_memfd_pin_missing(void);
+
+/* KERNEL_VERSION(a, b, 0), as INFO's kernel_version has it */
+#define KV(a, b) (((a) << 16) + ((b) << 8))
 /* Runs and frees @sr, prints the summary line; returns the exit status. */
 int pt_run_all(SRunner *sr, const struct pt_run *run);
 Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc);
@@ -62,6 +66,7 @@ Suite *suite_security(struct pt_run *run);
 Suite *suite_races(struct pt_run *run);
 Suite *suite_interfaces(struct pt_run *run);
 Suite *suite_special(struct pt_run *run);
+Suite *suite_memfd(struct pt_run *run);
 Suite *suite_kmsg_selftest(struct pt_run *run);
 
 struct pinctl *pt_open(void);

@@ -206,3 +206,20 @@ int pt_run_all(SRunner *sr, const struct pt_run *run)
 	}
 	return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+/* Why PIN_MEMFD cannot run here, or NULL: INFO of the loaded module. */
+const char *pt_memfd_pin_missing(void)
+{
+	struct pinctl_info info;
+	struct pinctl *ctx;
+	int ret;
+
+	if (pinctl_open(&ctx, NULL))
+		return "cannot open /dev/pintest";
+	ret = pinctl_info(ctx, &info);
+	pinctl_close(ctx);
+	if (ret)
+		return "INFO failed";
+	return info.methods & PINCTL_PIN_MEMFD ? NULL :
+	       "the kernel has no memfd_pin_folios() (6.10 or later)";
+}

@@ -24,12 +24,13 @@ int stress_timeout(void)
 	return (int)(scenario_seconds() * 2) + 120;
 }
 
-void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
-		  int nkinds)
+void stress_begin(struct stress *st, const char *scenario, int i, int nkinds)
 {
 	memset(st, 0, sizeof(*st));
 	st->scenario = scenario;
-	st->kind = kind;
+	st->by_file = i >= STRESS_BY_FILE;
+	snprintf(st->label, sizeof(st->label), "%s%s", mem_name(stress_kind(i)),
+		 st->by_file ? "@memfd_pin" : "");
 	st->ctx = pt_open();
 	st->start = util_now();
 	st->deadline = st->start + scenario_seconds() / nkinds;
@@ -40,6 +41,20 @@ void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
 	/* only what the kernel logs from now on counts */
 	st->kmsg = kmsg_open();
 	ck_assert_int_ge(st->kmsg, 0);
+}
+
+/* A writing pin of @len bytes of @m, by address or by file offset. */
+void stress_pin(struct stress *st, const struct test_mem *m, size_t len,
+		uint64_t *h)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
+
+	if (!st->by_file) {
+		ck_assert_int_eq(pinctl_pin(st->ctx, m->addr, len, PINCTL_PIN_WRITE, h), 0);
+		return;
+	}
+	ck_assert_int_eq(pinctl_pin_memfd(st->ctx, m->fd, 0, len, PINCTL_PIN_WRITE, &res), 0);
+	*h = res.handle;
 }
 
 int stress_more(struct stress *st)
@@ -54,7 +69,7 @@ int stress_more(struct stress *st)
 					(long)(t - st->start) + 30, 0,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 		printf("stress %s/%s: %llu iterations after %.0f s\n",
-		       st->scenario, mem_name(st->kind), (unsigned long long)n,
+		       st->scenario, st->label, (unsigned long long)n,
 		       t - st->start);
 		fflush(stdout);
 	}
@@ -71,7 +86,7 @@ void stress_end(struct stress *st)
 	int reports;
 
 	snprintf(who, sizeof(who), "stress %s/%s", st->scenario,
-		 mem_name(st->kind));
+		 st->label);
 	reports = kmsg_reports(st->kmsg, who);
 
 	pt_stats(st->ctx, &after);
@@ -80,19 +95,19 @@ void stress_end(struct stress *st)
 
 		ck_assert_ptr_nonnull(f);
 		fprintf(f, "%s\t%s\t%llu\t%llu\t%llu\t%llu\t%d\t%.1f\n", st->scenario,
-			mem_name(st->kind), (unsigned long long)st->iterations,
+			st->label, (unsigned long long)st->iterations,
 			(unsigned long long)(after.total_pages - st->before.total_pages),
 			(unsigned long long)(after.dma_bytes - st->before.dma_bytes),
 			(unsigned long long)st->mismatches, reports, util_now() - st->start);
 		fclose(f);
 	}
 	ck_assert_msg(st->iterations > 0, "%s/%s ran no iteration", st->scenario,
-		      mem_name(st->kind));
+		      st->label);
 	ck_assert_msg(st->mismatches == 0, "%s/%s: %llu mismatching bytes",
-		      st->scenario, mem_name(st->kind),
+		      st->scenario, st->label,
 		      (unsigned long long)st->mismatches);
 	ck_assert_msg(reports == 0, "%s/%s: the kernel logged %d reports",
-		      st->scenario, mem_name(st->kind), reports);
+		      st->scenario, st->label, reports);
 	ck_assert_uint_eq(after.live_pins, st->before.live_pins);
 	ck_assert_uint_eq(after.live_pages, st->before.live_pages);
 	ck_assert_int_eq(pt_vmpin_kb(), st->vmpin_before);

@@ -12,9 +12,21 @@
 
 #include "pt.h"
 
+/*
+ * A stress case's index: a memory kind, pinned by address, or that kind
+ * + STRESS_BY_FILE, pinned by file offset (PIN_MEMFD, memfd_pin_folios()).
+ */
+#define STRESS_BY_FILE	64
+
+static inline enum mem_kind stress_kind(int i)
+{
+	return (enum mem_kind)(i % STRESS_BY_FILE);
+}
+
 struct stress {
 	const char *scenario;
-	enum mem_kind kind;
+	char label[48];		/* the kind, and how it is pinned */
+	int by_file;
 	struct pinctl *ctx;
 	double start, deadline;
 	long next_progress;	/* seconds after start; claimed atomically */
@@ -26,8 +38,9 @@ struct stress {
 	int kmsg;
 };
 
-void stress_begin(struct stress *st, const char *scenario, enum mem_kind kind,
-		  int nkinds);
+void stress_begin(struct stress *st, const char *scenario, int i, int nkinds);
+void stress_pin(struct stress *st, const struct test_mem *m, size_t len,
+		uint64_t *h);
 int stress_more(struct stress *st);
 void stress_end(struct stress *st);
 int stress_timeout(void);

@@ -347,6 +347,84 @@ static int verify_mismatch(struct fix *f)
 	return pinctl_dma_verify(f->ctx, f->rw, 0, LEN, 12345);
 }
 
+/* PIN_MEMFD of @fd (-1: a new memfd of LEN). */
+static int pin_memfd(struct fix *f, int fd, uint64_t off, uint64_t len,
+		     unsigned int flags)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
+	int own = fd < 0, ret;
+
+	if (own) {
+		fd = memfd_create("pintest-errors", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(ftruncate(fd, LEN), 0);
+	}
+	ret = pinctl_pin_memfd(f->ctx, fd, off, len, flags, &res);
+	if (own)
+		close(fd);
+	return ret;
+}
+static int memfd_bad_fd(struct fix *f) { return pin_memfd(f, 9999, 0, PAGE, 0); }
+static int memfd_not_shmem(struct fix *f)
+{
+	int p[2], ret;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ret = pin_memfd(f, p[0], 0, PAGE, 0);
+	close(p[0]);
+	close(p[1]);
+	return ret;
+}
+/* the device itself is a file, but no memfd */
+static int memfd_of_the_device(struct fix *f) { return pin_memfd(f, f->fd, 0, PAGE, 0); }
+static int memfd_past_eof(struct fix *f) { return pin_memfd(f, -1, LEN, PAGE, 0); }
+static int memfd_across_eof(struct fix *f) { return pin_memfd(f, -1, PAGE, LEN, 0); }
+static int memfd_unaligned_offset(struct fix *f) { return pin_memfd(f, -1, 8, PAGE, 0); }
+static int memfd_unaligned_len(struct fix *f) { return pin_memfd(f, -1, 0, PAGE + 8, 0); }
+static int memfd_zero_len(struct fix *f) { return pin_memfd(f, -1, 0, 0, 0); }
+static int memfd_wraps(struct fix *f) { return pin_memfd(f, -1, -PAGE, 2 * PAGE, 0); }
+static int memfd_method_flag(struct fix *f) { return pin_memfd(f, -1, 0, PAGE, PINCTL_PIN_FAST); }
+static int memfd_unknown_flag(struct fix *f) { return pin_memfd(f, -1, 0, PAGE, 1U << 20); }
+static int memfd_over_max_pages(struct fix *f)
+{
+	struct pinctl_info info;
+
+	ck_assert_int_eq(pinctl_info(f->ctx, &info), 0);
+	return pin_memfd(f, -1, 0, (info.max_pin_pages + 1UL) * PAGE, 0);
+}
+static int memfd_reserved(struct fix *f)
+{
+	struct pintest_pin_memfd cmd = { .size = sizeof(cmd), .fd = 0,
+					 .length = PAGE, .__reserved2 = 1 };
+	return raw(f, PINTEST_IOC_PIN_MEMFD, &cmd);
+}
+static int memfd_write_sealed(struct fix *f)
+{
+	int fd = memfd_create("pintest-sealed", MFD_CLOEXEC | MFD_ALLOW_SEALING), ret;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, PAGE), 0);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	ret = pin_memfd(f, fd, 0, PAGE, PINCTL_PIN_WRITE);
+	close(fd);
+	return ret;
+}
+static int memfd_write_through_rdonly(struct fix *f)
+{
+	int fd = open("/dev/shm", O_TMPFILE | O_RDWR, 0600), ro, ret;
+	char path[64];
+
+	ck_assert_msg(fd >= 0, "O_TMPFILE in /dev/shm: %s", strerror(errno));
+	ck_assert_int_eq(ftruncate(fd, PAGE), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY);
+	ck_assert_int_ge(ro, 0);
+	ret = pin_memfd(f, ro, 0, PAGE, PINCTL_PIN_WRITE);
+	close(ro);
+	close(fd);
+	return ret;
+}
+
 static const struct row {
 	const char *name;
 	int (*run)(struct fix *f);
@@ -412,9 +490,30 @@ static const struct row {
 
 #define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
 
-START_TEST(bad_input)
+/* PIN_MEMFD's rows, on kernels that have memfd_pin_folios() */
+static const struct row memfd_rows[] = {
+	{ "pin_memfd: not a file descriptor", memfd_bad_fd, -EBADF },
+	{ "pin_memfd: a pipe", memfd_not_shmem, -EINVAL },
+	{ "pin_memfd: /dev/pintest itself", memfd_of_the_device, -EINVAL },
+	{ "pin_memfd: offset at the end of the file", memfd_past_eof, -EINVAL },
+	{ "pin_memfd: range across the end of the file", memfd_across_eof, -EINVAL },
+	{ "pin_memfd: unaligned offset", memfd_unaligned_offset, -EINVAL },
+	{ "pin_memfd: unaligned length", memfd_unaligned_len, -EINVAL },
+	{ "pin_memfd: zero length", memfd_zero_len, -EINVAL },
+	{ "pin_memfd: offset + length wraps", memfd_wraps, -EOVERFLOW },
+	{ "pin_memfd: a method flag", memfd_method_flag, -EINVAL },
+	{ "pin_memfd: unknown flag", memfd_unknown_flag, -EINVAL },
+	{ "pin_memfd: more than max_pin_pages", memfd_over_max_pages, -E2BIG },
+	{ "pin_memfd: reserved word set", memfd_reserved, -EINVAL },
+	{ "pin_memfd: write pin of a write-sealed memfd", memfd_write_sealed, -EPERM },
+	{ "pin_memfd: write pin through a read-only descriptor", memfd_write_through_rdonly, -EBADF },
+};
+
+#define NMEMFD_ROWS ((int)(sizeof(memfd_rows) / sizeof(memfd_rows[0])))
+
+/* Runs @r on a fresh fixture: its exact errno, and nothing left pinned. */
+static void check_row(const struct row *r)
 {
-	const struct row *r = &rows[_i];
 	struct pinctl_stats before, after;
 	struct fix f;
 	int ret;
@@ -438,6 +537,17 @@ START_TEST(bad_input)
 		      (unsigned long long)after.live_pins);
 	ck_assert_uint_eq(after.total_pins, before.total_pins);
 	pinctl_close(f.ctx);
+}
+
+START_TEST(bad_input)
+{
+	check_row(&rows[_i]);
+}
+END_TEST
+
+START_TEST(bad_memfd_input)
+{
+	check_row(&memfd_rows[_i]);
 }
 END_TEST
 
@@ -495,8 +605,6 @@ START_TEST(errors_are_counted)
 }
 END_TEST
 
-#define KV(a, b) (((a) << 16) + ((b) << 8))
-
 /*
  * [vvar] pins exactly when its VMA is not VM_PFNMAP: up to 6.12 it is
  * (EFAULT); 7.3 backs the vDSO data with pages, and they pin.
@@ -534,6 +642,8 @@ Suite *suite_errors(struct pt_run *run)
 	Suite *s = pt_suite(run, "errors", 60, &tc);
 
 	pt_add(run, tc, bad_input, 0, NROWS, NULL, nodev);
+	pt_add(run, tc, bad_memfd_input, 0, NMEMFD_ROWS, NULL,
+	       nodev ?: pt_memfd_pin_missing());
 	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
 	PT_ADD(run, tc, version_1_struct_is_not_written_past, nodev);
 	PT_ADD(run, tc, errors_are_counted, nodev);

@@ -19,8 +19,6 @@
 
 #include "pt.h"
 
-#define KV(a, b) (((a) << 16) + ((b) << 8))
-
 static const unsigned int methods[] = {
 	PINCTL_PIN_FAST, PINCTL_PIN_LOCKED, PINCTL_PIN_UNLOCKED,
 };
@@ -315,10 +313,12 @@ START_TEST(info_reports_this_kernel)
 	ck_assert_int_eq(uname(&u), 0);
 	ck_assert_int_eq(sscanf(u.release, "%u.%u", &a, &b), 2);
 	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
-	ck_assert_uint_eq(info.abi_version, 2);
+	ck_assert_uint_eq(info.abi_version, 3);
 	ck_assert_uint_eq(info.page_size, (unsigned int)getpagesize());
+	/* PIN_MEMFD: memfd_pin_folios() came in 6.10 */
 	ck_assert_uint_eq(info.methods, PINCTL_PIN_FAST | PINCTL_PIN_LOCKED |
-			  PINCTL_PIN_UNLOCKED);
+			  PINCTL_PIN_UNLOCKED |
+			  (info.kernel_version >= KV(6, 10) ? PINCTL_PIN_MEMFD : 0));
 	ck_assert_uint_eq(info.kernel_version >> 8, (a << 8) + b);
 	ck_assert_uint_gt(info.max_pin_pages, 0);
 	ck_assert_uint_gt(info.max_handles, 0);

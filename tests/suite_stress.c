@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -66,7 +67,7 @@ static void assert_all_pinned(struct stress *st, uint64_t h, size_t len,
 /* munmap while the device writes: the pages stay valid until unpin. */
 START_TEST(pin_vs_munmap)
 {
-	size_t len = stress_len(_i);
+	size_t len = stress_len(stress_kind(_i));
 	struct stress st;
 
 	stress_begin(&st, "munmap", _i, 7);
@@ -74,7 +75,7 @@ START_TEST(pin_vs_munmap)
 		uint64_t h, seed = st.iterations + 1;
 		struct test_mem m;
 
-		mem_create(&m, _i, len);
+		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
 		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
 		ck_assert_int_eq(munmap(m.addr, len), 0);
@@ -100,7 +101,7 @@ static uint64_t nonzero_bytes(const char *buf, size_t len)
 /* Truncate or punch a hole while the device writes: never in the file. */
 START_TEST(pin_vs_truncate)
 {
-	size_t len = stress_len(_i);
+	size_t len = stress_len(stress_kind(_i));
 	char *buf = malloc(len);
 	struct stress st;
 
@@ -110,8 +111,8 @@ START_TEST(pin_vs_truncate)
 		int punch = st.iterations % 2;
 		struct test_mem m;
 
-		mem_create(&m, _i, len);
-		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		mem_create(&m, stress_kind(_i), len);
+		stress_pin(&st, &m, len, &h);
 		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
 		if (punch)
 			ck_assert_int_eq(fallocate(m.fd, FALLOC_FL_PUNCH_HOLE |
@@ -167,7 +168,7 @@ static void sync_one_way(struct test_mem *m, uint64_t i)
  */
 START_TEST(pin_vs_writeback)
 {
-	size_t len = stress_len(_i);
+	size_t len = stress_len(stress_kind(_i));
 	char *buf = malloc(len);
 	struct stress st;
 
@@ -176,8 +177,8 @@ START_TEST(pin_vs_writeback)
 		uint64_t h, first, seed = st.iterations + 1;
 		struct test_mem m;
 
-		mem_create(&m, _i, len);
-		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
+		mem_create(&m, stress_kind(_i), len);
+		stress_pin(&st, &m, len, &h);
 		ck_assert_int_eq(fsync(m.fd), 0);	/* clean: only DMA follows */
 		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
 		sync_one_way(&m, st.iterations);
@@ -205,7 +206,7 @@ END_TEST
  */
 START_TEST(pin_vs_fork)
 {
-	size_t len = stress_len(_i);
+	size_t len = stress_len(stress_kind(_i));
 	struct stress st;
 
 	stress_begin(&st, "fork", _i, 3);
@@ -216,7 +217,7 @@ START_TEST(pin_vs_fork)
 		int status;
 		pid_t pid;
 
-		mem_create(&m, _i, len);
+		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
 		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
 		pid = fork();
@@ -274,7 +275,7 @@ static void *make_pressure(void *arg)
 START_TEST(pin_vs_madvise)
 {
 	static const int advice[] = { MADV_DONTNEED, MADV_PAGEOUT, MADV_COLD };
-	size_t len = stress_len(_i);
+	size_t len = stress_len(stress_kind(_i));
 	pthread_t pressure;
 	struct stress st;
 	int stop = 0;
@@ -285,7 +286,7 @@ START_TEST(pin_vs_madvise)
 		uint64_t h, seed = st.iterations + 1, i = st.iterations;
 		struct test_mem m;
 
-		mem_create(&m, _i, len);
+		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
 		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
 		if (i % 4 < 3) {
@@ -364,7 +365,7 @@ START_TEST(threads_on_one_buffer)
 	struct test_mem m;
 
 	stress_begin(&st, "threads", _i, 2);
-	mem_create(&m, _i, len);
+	mem_create(&m, stress_kind(_i), len);
 	for (int t = 0; t < 4; t++) {
 		args[t] = (struct thread_arg){ &st, m.addr, len / PAGE, t + 1 };
 		ck_assert_int_eq(pthread_create(&threads[t], NULL, pin_randomly,
@@ -391,25 +392,37 @@ static int scenario_selected(const char *scenario)
 	return !only || !*only;
 }
 
+/* @kinds, pinned by address, or by file offset with @by_file. */
 static void add_kinds(struct pt_run *run, TCase *tc, const TTest *test,
 		      const char *scenario, const enum mem_kind *kinds, int n,
-		      const char *nodev)
+		      int by_file, const char *nodev)
 {
+	char label[48];
+
 	if (!scenario_selected(scenario))
 		return;
 	for (int i = 0; i < n; i++) {
-		enum mem_kind k = kinds[i];
+		int k = kinds[i] + (by_file ? STRESS_BY_FILE : 0);
 
-		pt_add(run, tc, test, k, k + 1, mem_name(k),
-		       nodev ?: mem_unavailable(k));
+		snprintf(label, sizeof(label), "%s%s", mem_name(kinds[i]),
+			 by_file ? "@memfd_pin" : "");
+		pt_add(run, tc, test, k, k + 1, label,
+		       nodev ?: (by_file ? pt_memfd_pin_missing() : NULL) ?:
+		       mem_unavailable(kinds[i]));
 	}
 }
 
-#define ADD_KINDS(run, tc, test, scenario, nodev, ...) do {			\
+#define ADD_KINDS_HOW(run, tc, test, scenario, by_file, nodev, ...) do {	\
 	static const enum mem_kind kinds_[] = { __VA_ARGS__ };			\
 	add_kinds(run, tc, test, scenario, kinds_,				\
-		  sizeof(kinds_) / sizeof(kinds_[0]), nodev);			\
+		  sizeof(kinds_) / sizeof(kinds_[0]), by_file, nodev);		\
 } while (0)
+#define ADD_KINDS(run, tc, test, scenario, nodev, ...) \
+	ADD_KINDS_HOW(run, tc, test, scenario, 0, nodev, __VA_ARGS__)
+/* shmem and hugetlbfs files, pinned as udmabuf pins them */
+#define ADD_BY_FILE(run, tc, test, scenario, nodev) \
+	ADD_KINDS_HOW(run, tc, test, scenario, 1, nodev, MEM_MEMFD, MEM_TMPFS, \
+		      MEM_TMPFS_HUGE)
 
 Suite *suite_stress(struct pt_run *run)
 {
@@ -424,9 +437,11 @@ Suite *suite_stress(struct pt_run *run)
 	ADD_KINDS(run, tc, pin_vs_truncate, "truncate", nodev, MEM_MEMFD,
 		  MEM_TMPFS, MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE,
 		  MEM_EXT4_LARGE);
+	ADD_BY_FILE(run, tc, pin_vs_truncate, "truncate", nodev);
 	ADD_KINDS(run, tc, pin_vs_writeback, "writeback", nodev, MEM_MEMFD,
 		  MEM_TMPFS, MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE,
 		  MEM_EXT4_LARGE);
+	ADD_BY_FILE(run, tc, pin_vs_writeback, "writeback", nodev);
 	ADD_KINDS(run, tc, pin_vs_fork, "fork", nodev, MEM_ANON, MEM_THP,
 		  MEM_HUGETLB, MEM_MTHP16, MEM_MTHP64);
 	ADD_KINDS(run, tc, pin_vs_madvise, "madvise", nodev, MEM_ANON, MEM_THP,

@@ -30,6 +30,12 @@ START_TEST(struct_layout)
 	ck_assert_uint_eq(sizeof(struct pintest_dma_start), 48);
 	ck_assert_uint_eq(offsetof(struct pintest_dma_start, count), 40);
 	ck_assert_uint_eq(sizeof(struct pintest_dma_stop), 32);
+	ck_assert_uint_eq(sizeof(struct pintest_pin_memfd), 64);
+	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, fd), 8);
+	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, offset), 16);
+	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, out_handle), 32);
+	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, out_nfolios), 56);
+	ck_assert_uint_eq(PINTEST_CMD_PIN_MEMFD, 0x49);
 	ck_assert_uint_eq(sizeof(struct pinctl_page), sizeof(struct pintest_page));
 }
 END_TEST

@@ -41,7 +41,7 @@ int util_errno_documented(int err)
 	switch (err) {
 	case ENOTTY: case EFAULT: case EINVAL: case E2BIG: case ENOENT:
 	case EOVERFLOW: case ENOMEM: case ENOSPC: case EINTR: case EBUSY:
-	case ERANGE: case EPERM:
+	case ERANGE: case EPERM: case EBADF: case EOPNOTSUPP:	/* PIN_MEMFD */
 		return 1;
 	}
 	return 0;

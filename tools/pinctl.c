@@ -4,7 +4,7 @@
  *
  *   pinctl info | stats | load [KO] | unload | demo
  *   pinctl pin  FILE|--anon SIZE [--offset N] [--len N] [--write]
- *               [--longterm] [--method fast|locked|unlocked] [--dirty]
+ *               [--longterm] [--method fast|locked|unlocked|memfd] [--dirty]
  *               [--hold SECONDS]
  *   pinctl probe FILE|--anon SIZE [--offset N] [--len N]
  *
@@ -35,7 +35,9 @@ static const char usage_text[] =
 	"  demo                     pin, query, DMA into and release 4 pages\n"
 	"  pin FILE|--anon SIZE     pin a file's pages or anonymous memory\n"
 	"      [--offset N] [--len N] [--write] [--longterm]\n"
-	"      [--method fast|locked|unlocked] [--dirty] [--hold SECONDS]\n"
+	"      [--method fast|locked|unlocked|memfd] [--dirty] [--hold SECONDS]\n"
+	"      (memfd: FILE, or a new memfd of SIZE, pinned by offset with\n"
+	"      memfd_pin_folios(), not mapped)\n"
 	"  probe FILE|--anon SIZE   show the state of the pages mapped there\n"
 	"      [--offset N] [--len N]\n"
 	"\n"
@@ -70,6 +72,12 @@ static const char *hint(int err)
 		return "the module is loaded already";
 	case ENOEXEC:
 		return "not a module for the running kernel";
+	case ERANGE:
+		return "--offset/--len lie outside the file or mapping";
+	case EOPNOTSUPP:
+		return "--method memfd needs memfd_pin_folios() (kernel 6.10 or later)";
+	case EPERM:
+		return "--write into memory the device may not write (read-only pin, or a write-sealed memfd)";
 	default:
 		return NULL;
 	}
@@ -131,10 +139,11 @@ static int cmd_info(void)
 	printf("kernel          %u.%u.%u\n", info.kernel_version >> 16,
 	       (info.kernel_version >> 8) & 0xff, info.kernel_version & 0xff);
 	printf("page_size       %u\n", info.page_size);
-	printf("methods        %s%s%s\n",
+	printf("methods        %s%s%s%s\n",
 	       info.methods & PINCTL_PIN_FAST ? " fast" : "",
 	       info.methods & PINCTL_PIN_LOCKED ? " locked" : "",
-	       info.methods & PINCTL_PIN_UNLOCKED ? " unlocked" : "");
+	       info.methods & PINCTL_PIN_UNLOCKED ? " unlocked" : "",
+	       info.methods & PINCTL_PIN_MEMFD ? " memfd" : "");
 	printf("max_pin_pages   %u\n", info.max_pin_pages);
 	printf("max_handles     %u\n", info.max_handles);
 	return 0;
@@ -240,6 +249,7 @@ struct target {
 	const char *file;
 	uint64_t anon_size, offset, len;
 	unsigned int flags;
+	int by_file;		/* --method memfd */
 	int dirty;
 	unsigned int hold;
 	char *addr;
@@ -321,6 +331,8 @@ static int parse_target(int argc, char **argv, struct target *t)
 				t->flags |= PINCTL_PIN_LOCKED;
 			else if (!strcmp(optarg, "unlocked"))
 				t->flags |= PINCTL_PIN_UNLOCKED;
+			else if (!strcmp(optarg, "memfd"))
+				t->by_file = 1;
 			else
 				return -EINVAL;
 			break;
@@ -384,33 +396,84 @@ static int show_pages(struct pinctl *ctx, uint64_t handle, char *addr,
 	return ret;
 }
 
+/*
+ * --method memfd: FILE, or a new memfd of --anon SIZE, pinned by offset
+ * with memfd_pin_folios(), without mapping it; *@fd stays open for the
+ * life of the pin.
+ */
+static int pin_by_file(struct pinctl *ctx, const struct target *t, int *fd,
+		       uint64_t *handle, size_t *len)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
+	struct stat st;
+	uint64_t l;
+	int ret;
+
+	if (t->file)
+		*fd = open(t->file, t->flags & PINCTL_PIN_WRITE ? O_RDWR : O_RDONLY);
+	else
+		*fd = memfd_create("pinctl", MFD_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	if (!t->file && ftruncate(*fd, t->anon_size))
+		return -errno;
+	if (fstat(*fd, &st))
+		return -errno;
+	l = t->len ? t->len :
+	    (uint64_t)st.st_size > t->offset ? st.st_size - t->offset : 0;
+	*len = (l + PAGE_SIZE_GUESS - 1) & ~(PAGE_SIZE_GUESS - 1);
+	ret = pinctl_pin_memfd(ctx, *fd, t->offset, *len, t->flags, &res);
+	if (ret)
+		return ret;
+	*handle = res.handle;
+	printf("pinned %zu bytes at offset %llu of %s by memfd_pin_folios(), handle %llu, %llu folios\n",
+	       *len, (unsigned long long)t->offset, t->file ? t->file : "a new memfd",
+	       (unsigned long long)res.handle, (unsigned long long)res.nfolios);
+	return 0;
+}
+
+/* The range --offset/--len names in a mapping of the target, pinned. */
+static int pin_by_address(struct pinctl *ctx, struct target *t,
+			  uint64_t *handle, size_t *len)
+{
+	char *addr;
+	int ret;
+
+	ret = map_target(t, t->flags & PINCTL_PIN_WRITE);
+	if (ret)
+		return ret;
+	ret = range_of(t, &addr, len);
+	if (ret)
+		return ret;
+	ret = pinctl_pin(ctx, addr, *len, t->flags, handle);
+	if (ret)
+		return ret;
+	printf("pinned %zu bytes at %p, handle %llu\n", *len, (void *)addr,
+	       (unsigned long long)*handle);
+	return 0;
+}
+
 static int cmd_pin(int argc, char **argv)
 {
 	struct pinctl *ctx;
 	struct target t;
 	uint64_t handle;
 	size_t len;
-	char *addr;
-	int ret;
+	int ret, fd = -1;
 
 	if (parse_target(argc, argv, &t))
 		return usage(2);
-	ret = map_target(&t, t.flags & PINCTL_PIN_WRITE);
-	if (ret)
-		return fail(t.file ? t.file : "mmap", ret);
-	ret = range_of(&t, &addr, &len);
-	if (ret)
-		return fail("--offset/--len", ret);
 	if (open_dev(&ctx))
 		return 1;
-	ret = pinctl_pin(ctx, addr, len, t.flags, &handle);
+	ret = t.by_file ? pin_by_file(ctx, &t, &fd, &handle, &len) :
+			  pin_by_address(ctx, &t, &handle, &len);
 	if (ret) {
 		pinctl_close(ctx);
-		return fail("pin", ret);
+		if (fd >= 0)
+			close(fd);
+		return fail(t.file ? t.file : "pin", ret);
 	}
-	printf("pinned %zu bytes at %p, handle %llu\n", len, (void *)addr,
-	       (unsigned long long)handle);
-	ret = show_pages(ctx, handle, addr, len, 1);
+	ret = show_pages(ctx, handle, NULL, len, 1);
 	for (unsigned int left = t.hold; !ret && left; left--) {
 		if (left % 10 == 0 || left == t.hold)
 			printf("holding the pin: %u s left (pid %d)\n", left, getpid());
@@ -418,11 +481,13 @@ static int cmd_pin(int argc, char **argv)
 		sleep(1);
 	}
 	if (!ret && t.hold)
-		ret = show_pages(ctx, handle, addr, len, 1);
+		ret = show_pages(ctx, handle, NULL, len, 1);
 	ret = ret ?: pinctl_unpin(ctx, handle, t.dirty ? PINCTL_UNPIN_DIRTY : 0);
 	if (!ret)
 		printf("released%s\n", t.dirty ? " (dirty)" : "");
 	pinctl_close(ctx);
+	if (fd >= 0)
+		close(fd);
 	return ret ? fail("pin", ret) : 0;
 }
 
@@ -434,7 +499,8 @@ static int cmd_probe(int argc, char **argv)
 	char *addr;
 	int ret;
 
-	if (parse_target(argc, argv, &t) || t.flags || t.dirty || t.hold)
+	if (parse_target(argc, argv, &t) || t.flags || t.by_file || t.dirty ||
+	    t.hold)
 		return usage(2);
 	ret = map_target(&t, 0);
 	if (ret)

@@ -47,6 +47,22 @@
  * - ENOSPC: the file descriptor already holds ``max_handles`` pins.
  * - EINTR: a fatal signal arrived during a long pin; nothing stays pinned.
  *
+ * Specific to %PINTEST_IOC_PIN_MEMFD (ABI version 3), besides those of
+ * %PINTEST_IOC_PIN's length checks (EINVAL, EOVERFLOW, E2BIG, ENOMEM,
+ * ENOSPC, EINTR):
+ *
+ * - EOPNOTSUPP: the kernel has no memfd_pin_folios() (before 6.10);
+ *   &pintest_info.out_methods then lacks %PINTEST_PIN_MEMFD.
+ * - EBADF: @fd is not an open file descriptor, or a %PINTEST_PIN_WRITE pin
+ *   names one not open for writing.
+ * - EINVAL: a flag other than %PINTEST_PIN_WRITE and %PINTEST_PIN_LONGTERM,
+ *   an offset not page aligned, a file that is neither shmem (memfd,
+ *   tmpfs) nor hugetlbfs, or a range that ends past the end of the file.
+ * - EPERM: a %PINTEST_PIN_WRITE pin of a memfd sealed with F_SEAL_WRITE or
+ *   F_SEAL_FUTURE_WRITE (the device must not break the seal; udmabuf
+ *   refuses such a memfd too).
+ * - ENOMEM: also when a hugetlbfs file has no free huge page to fill a hole.
+ *
  * Specific to %PINTEST_IOC_DMA_START:
  *
  * - EBUSY: the pin already has a writer running.
@@ -73,7 +89,7 @@
  */
 
 #define PINTEST_TYPE		0xF4
-#define PINTEST_ABI_VERSION	2
+#define PINTEST_ABI_VERSION	3
 
 enum {
 	PINTEST_CMD_INFO = 0x40,
@@ -85,6 +101,7 @@ enum {
 	PINTEST_CMD_STATS,
 	PINTEST_CMD_DMA_START,
 	PINTEST_CMD_DMA_STOP,
+	PINTEST_CMD_PIN_MEMFD,
 };
 
 /**
@@ -94,6 +111,9 @@ enum {
  * @PINTEST_PIN_FAST: pin_user_pages_fast() (the default method).
  * @PINTEST_PIN_LOCKED: pin_user_pages() under mmap_read_lock().
  * @PINTEST_PIN_UNLOCKED: pin_user_pages_unlocked().
+ * @PINTEST_PIN_MEMFD: not a flag of %PINTEST_IOC_PIN: in
+ *	&pintest_info.out_methods, the kernel has memfd_pin_folios() and
+ *	%PINTEST_IOC_PIN_MEMFD works (ABI version 3, kernel 6.10 and later)
  *
  * At most one method flag may be given.  pintest translates these bits to
  * the kernel's FOLL_* flags, whose values are not ABI and changed in 6.3.
@@ -104,6 +124,7 @@ enum pintest_pin_flags {
 	PINTEST_PIN_FAST = 1 << 2,
 	PINTEST_PIN_LOCKED = 1 << 3,
 	PINTEST_PIN_UNLOCKED = 1 << 4,
+	PINTEST_PIN_MEMFD = 1 << 5,
 };
 
 #define PINTEST_PIN_METHODS \
@@ -115,7 +136,8 @@ enum pintest_pin_flags {
  * @flags: must be 0
  * @out_abi_version: %PINTEST_ABI_VERSION of the running module
  * @out_page_size: PAGE_SIZE of the running kernel
- * @out_methods: the %PINTEST_PIN_METHODS this kernel offers
+ * @out_methods: the %PINTEST_PIN_METHODS this kernel offers, and
+ *	%PINTEST_PIN_MEMFD where it has memfd_pin_folios()
  * @out_max_pin_pages: the most pages one pin may hold (module parameter)
  * @out_max_handles: the most pins one file descriptor may hold
  * @out_kernel_version: LINUX_VERSION_CODE the module was built for
@@ -173,6 +195,49 @@ struct pintest_pin {
 };
 
 #define PINTEST_IOC_PIN _IO(PINTEST_TYPE, PINTEST_CMD_PIN)
+
+/**
+ * struct pintest_pin_memfd - ioctl(PINTEST_IOC_PIN_MEMFD)
+ * @size: sizeof(struct pintest_pin_memfd)
+ * @flags: %PINTEST_PIN_WRITE, %PINTEST_PIN_LONGTERM or both; the pin is
+ *	long-term either way (memfd_pin_folios() always migrates the folios
+ *	out of ZONE_MOVABLE and CMA first)
+ * @fd: a memfd, or another shmem (tmpfs) or hugetlbfs file
+ * @__reserved: must be 0
+ * @offset: byte offset in the file, page aligned
+ * @length: bytes to pin, page aligned and non-zero; the range must lie
+ *	inside the file (holes in it are filled with new folios)
+ * @out_handle: handle of the new pin, unique in this file descriptor
+ * @__reserved2: must be 0
+ * @out_npages: number of pages the pin holds (always length / page size)
+ * @out_pin_ns: nanoseconds spent in memfd_pin_folios() for this pin
+ * @out_nfolios: folios pinned: memfd_pin_folios() pins each folio once,
+ *	however many of its pages the range holds
+ *
+ * Pins a file's pages by offset, as udmabuf does, instead of a user
+ * address: no mapping is needed.  Added in ABI version 3, for kernels
+ * with memfd_pin_folios() (6.10 and later).  Otherwise like
+ * %PINTEST_IOC_PIN: all or nothing, charged to RLIMIT_MEMLOCK, and
+ * QUERY, DMA, DMA_START, DMA_STOP and UNPIN take the handle.  UNPIN
+ * releases the folios with unpin_folios() (after marking them dirty for
+ * %PINTEST_UNPIN_DIRTY).  While the pin lives, F_SEAL_WRITE on the memfd
+ * fails with EBUSY (memfd_wait_for_pins()).
+ */
+struct pintest_pin_memfd {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 __reserved;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__u32 out_handle;
+	__u32 __reserved2;
+	__aligned_u64 out_npages;
+	__aligned_u64 out_pin_ns;
+	__aligned_u64 out_nfolios;
+};
+
+#define PINTEST_IOC_PIN_MEMFD _IO(PINTEST_TYPE, PINTEST_CMD_PIN_MEMFD)
 
 /**
  * enum pintest_page_flags - state of one page, as seen by the kernel

@@ -2,7 +2,8 @@
 /*
  * fault-sweep: every allocation on the driver's paths fails once, in turn.
  * For each step (a PIN of each method and size, QUERY, PROBE, DMA, the
- * writer, UNPIN, close with pins held), the Nth fault-injection point the
+ * writer, UNPIN, close with pins held, PIN_MEMFD into holes and its
+ * UNPIN where the kernel has memfd_pin_folios()), the Nth fault-injection point the
  * task reaches is made to fail (/proc/thread-self/fail-nth, failslab and
  * fail_page_alloc), for N = 1, 2, ... until the step runs without reaching
  * the Nth.  Every failure must be a documented errno that leaves nothing
@@ -30,6 +31,8 @@
 struct env {
 	struct pinctl *ctx;	/* held across a step */
 	char *buf;		/* BIG pages, populated */
+	int memfd;		/* 4 pages for PIN_MEMFD; -1 where there is none */
+	char *mfile;		/* the memfd, mapped shared */
 	uint64_t h;		/* the pin a step works on */
 	int failed;		/* broken invariants of this step */
 };
@@ -52,12 +55,13 @@ static uint64_t live_pins(void)
 	return s.live_pins;
 }
 
-static int any_pinned(struct pinctl *ctx, const char *buf, size_t pages)
+/* Faults @buf in first: a folio a failed pin left pinned shows there. */
+static int any_pinned(struct pinctl *ctx, const volatile char *buf, size_t pages)
 {
 	struct pinctl_page p;
 
 	for (size_t i = 0; i < pages; i++)
-		if (pinctl_probe(ctx, buf + i * PAGE, PAGE, &p) ||
+		if ((void)buf[i * PAGE], pinctl_probe(ctx, (const char *)buf + i * PAGE, PAGE, &p) ||
 		    p.flags & PINCTL_PAGE_MAYBE_DMA_PINNED)
 			return 1;
 	return 0;
@@ -105,6 +109,33 @@ PIN_OP(pin_locked, 4, PINCTL_PIN_WRITE | PINCTL_PIN_LOCKED)
 PIN_OP(pin_unlocked, 4, PINCTL_PIN_WRITE | PINCTL_PIN_UNLOCKED)
 PIN_OP(pin_longterm, 4, PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM)
 PIN_OP(pin_big, BIG, PINCTL_PIN_WRITE)
+
+/* The memfd emptied: PIN_MEMFD allocates its folios, under the faults. */
+static int memfd_holes(struct env *e)
+{
+	if (ftruncate(e->memfd, 0) || ftruncate(e->memfd, 4 * PAGE))
+		return -errno;
+	return 0;
+}
+
+static int pin_memfd_op(struct env *e)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
+	int ret = pinctl_pin_memfd(e->ctx, e->memfd, 0, 4 * PAGE, PINCTL_PIN_WRITE, &res);
+
+	e->h = res.handle;
+	return ret;
+}
+
+static int pin_memfd_open(struct env *e)
+{
+	return memfd_holes(e) ?: open_ctx(e);
+}
+
+static int pin_memfd_setup(struct env *e)
+{
+	return pin_memfd_open(e) ?: pin_memfd_op(e);
+}
 
 static int query_op(struct env *e)
 {
@@ -161,26 +192,42 @@ struct step {
 	void (*undo_failed)(struct env *e);
 	int pins;			/* pins the op adds when it succeeds */
 	int pages;			/* pages a failed op must leave unpinned */
+	int on_memfd;			/* those pages: of the memfd, not of buf */
 };
 
 static const struct step steps[] = {
-	{ "open", NULL, open_op, close_undo, nothing, 0, 0 },
-	{ "pin fast", open_ctx, pin_fast, unpin_undo, close_undo, 1, 4 },
-	{ "pin locked", open_ctx, pin_locked, unpin_undo, close_undo, 1, 4 },
-	{ "pin unlocked", open_ctx, pin_unlocked, unpin_undo, close_undo, 1, 4 },
-	{ "pin longterm", open_ctx, pin_longterm, unpin_undo, close_undo, 1, 4 },
-	{ "pin 600 pages", open_ctx, pin_big, unpin_undo, close_undo, 1, BIG },
-	{ "query", pin_setup, query_op, unpin_undo, unpin_undo, 0, 0 },
-	{ "probe", pin_setup, probe_op, unpin_undo, unpin_undo, 0, 0 },
-	{ "dma", pin_setup, dma_op, unpin_undo, unpin_undo, 0, 0 },
-	{ "writer", pin_setup, writer_op, unpin_undo, unpin_undo, 0, 0 },
-	{ "unpin", pin_setup, unpin_op, close_undo, unpin_undo, -1, 0 },
-	{ "close with a pin", pin_setup, close_with_pins_op, nothing, nothing, -1, 0 },
+	{ "open", NULL, open_op, close_undo, nothing, 0, 0, 0 },
+	{ "pin fast", open_ctx, pin_fast, unpin_undo, close_undo, 1, 4, 0 },
+	{ "pin locked", open_ctx, pin_locked, unpin_undo, close_undo, 1, 4, 0 },
+	{ "pin unlocked", open_ctx, pin_unlocked, unpin_undo, close_undo, 1, 4, 0 },
+	{ "pin longterm", open_ctx, pin_longterm, unpin_undo, close_undo, 1, 4, 0 },
+	{ "pin 600 pages", open_ctx, pin_big, unpin_undo, close_undo, 1, BIG, 0 },
+	{ "query", pin_setup, query_op, unpin_undo, unpin_undo, 0, 0, 0 },
+	{ "probe", pin_setup, probe_op, unpin_undo, unpin_undo, 0, 0, 0 },
+	{ "dma", pin_setup, dma_op, unpin_undo, unpin_undo, 0, 0, 0 },
+	{ "writer", pin_setup, writer_op, unpin_undo, unpin_undo, 0, 0, 0 },
+	{ "unpin", pin_setup, unpin_op, close_undo, unpin_undo, -1, 0, 0 },
+	{ "close with a pin", pin_setup, close_with_pins_op, nothing, nothing, -1, 0, 0 },
+	{ "pin memfd", pin_memfd_open, pin_memfd_op, unpin_undo, close_undo, 1, 4, 1 },
+	{ "unpin memfd", pin_memfd_setup, unpin_op, close_undo, unpin_undo, -1, 0, 1 },
 };
 
 static int documented(int err)
 {
 	return err == ENOMEM || err == EFAULT || err == EINTR;
+}
+
+/* Whether the module offers PIN_MEMFD (INFO). */
+static int memfd_pin_offered(void)
+{
+	struct pinctl_info info = { 0 };
+	struct pinctl *c;
+
+	if (pinctl_open(&c, NULL))
+		return 0;
+	pinctl_info(c, &info);
+	pinctl_close(c);
+	return !!(info.methods & PINCTL_PIN_MEMFD);
 }
 
 /* Sweeps one step; returns the number of faults it went through. */
@@ -215,7 +262,7 @@ static long sweep(const struct step *s, struct env *e)
 				    (long)live_pins());
 			if (procfs_vmpin_kb() != vmpin0)
 				bad(e, s->name, n, "VmPin changed by a failed request", procfs_vmpin_kb());
-			if (any_pinned(e->ctx, e->buf, s->pages))
+			if (any_pinned(e->ctx, s->on_memfd ? e->mfile : e->buf, s->pages))
 				bad(e, s->name, n, "a failed pin left a page pinned", ret);
 			s->undo_failed(e);
 		} else {
@@ -285,9 +332,23 @@ int main(void)
 	if (e.buf == MAP_FAILED)
 		return 1;
 
+	e.memfd = memfd_pin_offered() ? memfd_create("fault-sweep", MFD_CLOEXEC) : -1;
+	if (e.memfd >= 0) {
+		if (ftruncate(e.memfd, 4 * PAGE))
+			return 1;
+		e.mfile = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, e.memfd, 0);
+		if (e.mfile == MAP_FAILED)
+			return 1;
+	}
+
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		long faults;
 
+		if (steps[i].on_memfd && e.memfd < 0) {
+			printf("fault-sweep: %-16s SKIP: the kernel has no memfd_pin_folios() (6.10+)\n",
+			       steps[i].name);
+			continue;
+		}
 		e.failed = 0;
 		faults = sweep(&steps[i], &e);
 		printf("fault-sweep: %-16s %4ld fault points, %s\n", steps[i].name, faults,

@@ -4,13 +4,17 @@
 #
 #   make            build the module (for the VM's Debian kernel), the
 #                   library and the tools
-#   make run        boot the VM, pin/query/DMA/release real memory, run the
-#                   stress scenarios, show their table and the module's stats
+#   make run        boot the VM, pin/query/DMA/release real memory (a real
+#                   PCI device's transfer included), run the stress
+#                   scenarios, show their table and the module's stats
 #   make check      every test suite in the VM, on each kernel of KERNELS
 #                   (Debian 6.1, 6.12 from bookworm-backports and 7.3 from
 #                   trixie-backports, built in a trixie tree: scripts/in-tree)
 #   make check-one  the same on KERNEL only
 #   make check-host the suite that runs on the host (module loading, faked)
+#   make check-device  the device suite on QEMU's edu PCI device for KERNEL,
+#                   in DEVICE_CONFIGS: behind Intel's vIOMMU, direct (64-bit
+#                   mask), through swiotlb (32-bit mask); part of make check
 #   make soak       the stress suite only, SECONDS (default 600) per scenario,
 #                   uninstrumented (tests/pintest-soak); SCENARIOS="fork ..."
 #                   runs only those
@@ -74,8 +78,9 @@ tests: lib
 SECONDS ?= 600
 SEED ?= $(shell date +%s)
 
+# with QEMU's edu device behind Intel's vIOMMU: the demo's real transfer
 run: deps all tests
-	tools/pintest-vm $(VM_ARGS) -- tests/run-demo
+	tools/pintest-vm $(VM_ARGS) --device edu,iommu=intel -- tests/run-demo
 
 check: deps
 	scripts/check-kernels $(KERNELS)
@@ -88,6 +93,12 @@ check-one: all tests
 	tests/install-check
 	tests/harness-selftest $(VM_ARGS)
 	scripts/vm-check $(VM_ARGS) -- tests/run-suites
+
+# tools/pintest-vm --device: a translating IOMMU, direct, swiotlb bounce
+DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
+
+check-device: all tests
+	scripts/check-device $(KERNEL) $(DEVICE_CONFIGS)
 
 # the debug kernel of KERNEL's series: debug (6.1) or debug-7.3
 DEBUG_KERNEL = $(if $(filter 7.3 debug-7.3,$(KERNEL)),debug-7.3,debug)
@@ -151,5 +162,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check check-host check-one debug-kernel check-debug \
+.PHONY: all deps modules lib tools tests run check check-host check-one check-device debug-kernel check-debug \
 	coverage bench fuzz soak install uninstall dkms-install lint abi-check clean

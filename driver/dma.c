@@ -51,33 +51,49 @@ static void pintest_pattern_verify(const u8 *src, u64 pos, size_t n,
 }
 
 /*
- * One page's share of the walk: @n bytes at @in_page, which lie @pos
- * bytes from the start of the range and @done bytes into the walk.
+ * One step of @walk on the bytes at @kaddr: @n of them, which lie @pos
+ * bytes from the start of the range and @done bytes into the walk.  The
+ * CPU device moves them in a page, the real one in its own buffer.
  */
-static int pintest_dma_page(struct page *page, size_t in_page, u64 pos,
-			    size_t n, u64 done, struct pintest_walk *walk)
+int pintest_walk_step(u8 *kaddr, u64 pos, size_t n, u64 done,
+		      struct pintest_walk *walk)
 {
-	u8 *kaddr = kmap_local_page(page);
 	unsigned long left = 0;
 
 	switch (walk->op) {
 	case PINTEST_DMA_WRITE:
-		left = copy_from_user(kaddr + in_page, walk->buf + done, n);
-		flush_dcache_page(page);
+		left = copy_from_user(kaddr, walk->buf + done, n);
 		break;
 	case PINTEST_DMA_READ:
-		left = copy_to_user(walk->buf + done, kaddr + in_page, n);
+		left = copy_to_user(walk->buf + done, kaddr, n);
 		break;
 	case PINTEST_DMA_FILL:
-		pintest_pattern_fill(kaddr + in_page, pos, n, walk->seed);
-		flush_dcache_page(page);
+		pintest_pattern_fill(kaddr, pos, n, walk->seed);
 		break;
 	case PINTEST_DMA_VERIFY:
-		pintest_pattern_verify(kaddr + in_page, pos, n, walk);
+		pintest_pattern_verify(kaddr, pos, n, walk);
 		break;
 	}
-	kunmap_local(kaddr);
 	return left ? -EFAULT : 0;
+}
+
+/* WRITE and FILL write memory; READ and VERIFY read it. */
+bool pintest_walk_writes(const struct pintest_walk *walk)
+{
+	return walk->op == PINTEST_DMA_WRITE || walk->op == PINTEST_DMA_FILL;
+}
+
+/* One page's share of the walk: @n bytes at @in_page. */
+static int pintest_dma_page(struct page *page, size_t in_page, u64 pos,
+			    size_t n, u64 done, struct pintest_walk *walk)
+{
+	u8 *kaddr = kmap_local_page(page);
+	int ret = pintest_walk_step(kaddr + in_page, pos, n, done, walk);
+
+	if (pintest_walk_writes(walk))
+		flush_dcache_page(page);
+	kunmap_local(kaddr);
+	return ret;
 }
 
 /* Walks the span of @range that @walk names, page by page. */
@@ -117,8 +133,7 @@ int pintest_dma(struct pintest_range *range, struct pintest_walk *walk)
 	ret = pintest_range_check_bytes(range, walk->offset, walk->length);
 	if (ret)
 		return ret;
-	if ((walk->op == PINTEST_DMA_WRITE || walk->op == PINTEST_DMA_FILL) &&
-	    !range->writable)
+	if (pintest_walk_writes(walk) && !range->writable)
 		return -EPERM;
 	walk->mismatches = 0;
 	walk->first_mismatch = ~0ULL;

@@ -13,6 +13,7 @@
 void pintest_file_init(struct pintest_file *pf, bool show_pfn)
 {
 	xa_init_flags(&pf->pins, XA_FLAGS_ALLOC1);
+	xa_init_flags(&pf->maps, XA_FLAGS_ALLOC1);
 	pf->show_pfn = show_pfn;
 	atomic_set(&pf->nr_writers, 0);
 }
@@ -64,12 +65,18 @@ struct pintest_range *pintest_handle_get(struct pintest_file *pf, u32 handle)
 	return range;
 }
 
-/* Drops the table's reference of a range already taken out of it. */
-static void pintest_handle_drop(struct pintest_range *range, bool dirty)
+/*
+ * Drops the table's reference of a range already taken out of it, in the
+ * order a driver must keep: stop the device (the writer, the transfer in
+ * flight), unmap, unpin (the last reference).
+ */
+static void pintest_handle_drop(struct pintest_file *pf,
+				struct pintest_range *range, bool dirty)
 {
 	struct pintest_counters *c = &pintest_counters;
 
 	pintest_writer_kill(range);
+	pintest_device_unmap_range(&pf->maps, range);
 	atomic64_dec(&c->live_pins);
 	atomic64_sub(range->npages, &c->live_pages);
 	atomic64_inc(&c->total_unpins);
@@ -91,7 +98,7 @@ int pintest_handle_unpin(struct pintest_file *pf, u32 handle, bool dirty)
 	xa_unlock(&pf->pins);
 	if (!range)
 		return -ENOENT;
-	pintest_handle_drop(range, dirty);
+	pintest_handle_drop(pf, range, dirty);
 	return 0;
 }
 
@@ -106,7 +113,8 @@ void pintest_file_release(struct pintest_file *pf)
 
 	xa_for_each(&pf->pins, handle, range) {
 		xa_erase(&pf->pins, handle);
-		pintest_handle_drop(range, range->writable);
+		pintest_handle_drop(pf, range, range->writable);
 	}
 	xa_destroy(&pf->pins);
+	xa_destroy(&pf->maps);
 }

@@ -72,6 +72,7 @@ static int pintest_ioctl_info(struct pintest_ucmd *ucmd)
 	cmd->out_kernel_version = PINTEST_BUILT_FOR;
 	cmd->out_page_entry_size = sizeof(struct pintest_page);
 	cmd->out_longterm_methods = PINTEST_LONGTERM_METHODS;
+	cmd->out_device_path = pintest_device_path(&cmd->out_device_dma_bits);
 	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
@@ -167,14 +168,27 @@ static int pintest_ioctl_unpin(struct pintest_ucmd *ucmd)
 	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
+/* The walk a DMA or DEVICE_DMA request names. */
+static struct pintest_walk pintest_walk_of(u32 op, u64 offset, u64 length,
+					   u64 buf, u64 seed)
+{
+	return (struct pintest_walk){
+		.op = op,
+		.offset = offset,
+		.length = length,
+		.buf = u64_to_user_ptr(buf),
+		.seed = seed,
+	};
+}
+
 /* WRITE and READ move bytes through @buf, FILL and VERIFY use @seed. */
-static int pintest_check_dma(const struct pintest_dma *cmd)
+static int pintest_check_walk(const struct pintest_walk *walk)
 {
 	bool uses_buf;
 
-	if (cmd->flags || !cmd->length)
+	if (!walk->length)
 		return -EINVAL;
-	switch (cmd->op) {
+	switch (walk->op) {
 	case PINTEST_DMA_WRITE:
 	case PINTEST_DMA_READ:
 		uses_buf = true;
@@ -186,7 +200,7 @@ static int pintest_check_dma(const struct pintest_dma *cmd)
 	default:
 		return -EINVAL;
 	}
-	if (uses_buf ? cmd->seed != 0 : cmd->buf != 0)
+	if (uses_buf ? walk->seed != 0 : !!walk->buf)
 		return -EINVAL;
 	return 0;
 }
@@ -194,17 +208,15 @@ static int pintest_check_dma(const struct pintest_dma *cmd)
 static int pintest_ioctl_dma(struct pintest_ucmd *ucmd)
 {
 	struct pintest_dma *cmd = ucmd->cmd;
-	struct pintest_walk walk = {
-		.op = cmd->op,
-		.offset = cmd->offset,
-		.length = cmd->length,
-		.buf = u64_to_user_ptr(cmd->buf),
-		.seed = cmd->seed,
-	};
+	struct pintest_walk walk = pintest_walk_of(cmd->op, cmd->offset,
+						   cmd->length, cmd->buf,
+						   cmd->seed);
 	struct pintest_range *range;
 	int ret;
 
-	ret = pintest_check_dma(cmd);
+	if (cmd->flags)
+		return -EINVAL;
+	ret = pintest_check_walk(&walk);
 	if (ret)
 		return ret;
 	range = pintest_handle_get(ucmd->pf, cmd->handle);
@@ -266,6 +278,61 @@ static int pintest_ioctl_dma_stop(struct pintest_ucmd *ucmd)
 	return pintest_respond(ucmd, sizeof(*cmd));
 }
 
+static int pintest_ioctl_device_map(struct pintest_ucmd *ucmd)
+{
+	struct pintest_device_map *cmd = ucmd->cmd;
+	struct pintest_range *range;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EINVAL;
+	range = pintest_handle_get(ucmd->pf, cmd->handle);
+	if (!range)
+		return -ENOENT;
+	ret = pintest_device_map(&ucmd->pf->maps, range, cmd->flags,
+				 &cmd->out_id, &cmd->out_segments);
+	pintest_range_put(range);
+	if (ret)
+		return ret;
+	ret = pintest_respond(ucmd, sizeof(*cmd));
+	/* a mapping nobody was told of goes again */
+	if (ret)
+		pintest_device_unmap(&ucmd->pf->maps, cmd->out_id);
+	return ret;
+}
+
+static int pintest_ioctl_device_dma(struct pintest_ucmd *ucmd)
+{
+	struct pintest_device_dma *cmd = ucmd->cmd;
+	struct pintest_walk walk = pintest_walk_of(cmd->op, cmd->offset,
+						   cmd->length, cmd->buf,
+						   cmd->seed);
+	int ret;
+
+	if (cmd->flags & ~PINTEST_DEVICE_DMA_SYNC)
+		return -EINVAL;
+	ret = pintest_check_walk(&walk);
+	if (ret)
+		return ret;
+	ret = pintest_device_dma(&ucmd->pf->maps, cmd->id,
+				 cmd->flags & PINTEST_DEVICE_DMA_SYNC, &walk,
+				 &cmd->out_transfers);
+	if (ret)
+		return ret;
+	cmd->out_mismatches = walk.mismatches;
+	cmd->out_first_mismatch = walk.first_mismatch;
+	return pintest_respond(ucmd, sizeof(*cmd));
+}
+
+static int pintest_ioctl_device_unmap(struct pintest_ucmd *ucmd)
+{
+	struct pintest_device_unmap *cmd = ucmd->cmd;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	return pintest_device_unmap(&ucmd->pf->maps, cmd->id);
+}
+
 union pintest_ucmd_buffer {
 	struct pintest_info info;
 	struct pintest_pin pin;
@@ -277,6 +344,9 @@ union pintest_ucmd_buffer {
 	struct pintest_dma_start dma_start;
 	struct pintest_dma_stop dma_stop;
 	struct pintest_pin_memfd pin_memfd;
+	struct pintest_device_map device_map;
+	struct pintest_device_dma device_dma;
+	struct pintest_device_unmap device_unmap;
 };
 
 struct pintest_ioctl_op {
@@ -307,6 +377,9 @@ static const struct pintest_ioctl_op pintest_ops[] = {
 	PINTEST_IOCTL_OP(DMA_START, dma_start, count),
 	PINTEST_IOCTL_OP(DMA_STOP, dma_stop, out_bytes),
 	PINTEST_IOCTL_OP(PIN_MEMFD, pin_memfd, out_nfolios),
+	PINTEST_IOCTL_OP(DEVICE_MAP, device_map, __reserved),
+	PINTEST_IOCTL_OP(DEVICE_DMA, device_dma, out_transfers),
+	PINTEST_IOCTL_OP(DEVICE_UNMAP, device_unmap, __reserved),
 };
 
 static long pintest_dispatch(struct pintest_file *pf, unsigned int cmd,
@@ -440,13 +513,19 @@ static int __init pintest_init(void)
 	ret = pintest_writer_wq_init();
 	if (ret)
 		return ret;
+	/* no device is no error: everything but the DEVICE_* ioctls works */
+	ret = pintest_device_init();
+	if (ret)
+		goto err_wq;
 	/* a failure's errno is what the loader reports */
 	ret = misc_register(&pintest_misc);
 	if (ret)
-		goto err_wq;
+		goto err_device;
 	pintest_bench_init();
 	return 0;
 
+err_device:
+	pintest_device_exit();
 err_wq:
 	pintest_writer_wq_exit();
 	return ret;
@@ -456,6 +535,7 @@ static void __exit pintest_exit(void)
 {
 	pintest_bench_exit();
 	misc_deregister(&pintest_misc);
+	pintest_device_exit();
 	pintest_writer_wq_exit();
 }
 

@@ -9,6 +9,7 @@
  *   dma.c      the simulated device: a walk that copies or checks bytes
  *   writer.c   the in-flight writer: the walk again and again, in a work
  *   page.c     QUERY and PROBE: what the kernel thinks of a page
+ *   device.c   the real device (QEMU's edu): DMA API mappings, transfers
  *   handles.c  struct pintest_file: the handle table of one open()
  *   main.c     the module, the device and the ioctl dispatch
  *
@@ -82,6 +83,8 @@ struct pintest_writer {
  * @dirty_on_release: set before the table's reference is dropped, read by
  *	the final put
  * @writer: the in-flight writer, stopped before the table's reference goes
+ * @devmaps: its mappings for the device (device.c), under the device's
+ *	lock; torn down before the table's reference goes
  * @nr_slots: used entries of @slots; equal to @npages when no run is stored
  * @cap_slots: allocated entries of @slots
  * @slots: the pinned pages as folio ranges (see slots.c); walk them with a
@@ -96,6 +99,7 @@ struct pintest_range {
 	bool by_folio;
 	bool dirty_on_release;
 	struct pintest_writer writer;
+	struct list_head devmaps;
 	unsigned long nr_slots;
 	unsigned long cap_slots;
 	struct page **slots;
@@ -122,11 +126,14 @@ struct pintest_cursor {
  * @show_pfn: the opener had CAP_SYS_ADMIN, so QUERY and PROBE show page
  *	frame numbers (decided once, at open, as /proc/PID/pagemap does)
  * @nr_writers: writers running on this file's ranges
+ * @maps: mapping id -> struct pintest_devmap (DEVICE_MAP), changed and
+ *	looked up under the device's lock
  */
 struct pintest_file {
 	struct xarray pins;
 	bool show_pfn;
 	atomic_t nr_writers;
+	struct xarray maps;
 };
 
 /**
@@ -209,6 +216,9 @@ int pintest_pin_memfd(const struct pintest_pin_memfd *cmd,
 		      struct pintest_range **out, u64 *pin_ns, u64 *nfolios);
 
 /* dma.c */
+int pintest_walk_step(u8 *kaddr, u64 pos, size_t n, u64 done,
+		      struct pintest_walk *walk);
+bool pintest_walk_writes(const struct pintest_walk *walk);
 int pintest_dma(struct pintest_range *range, struct pintest_walk *walk);
 
 /* writer.c */
@@ -225,6 +235,18 @@ void pintest_writer_wq_exit(void);
 int pintest_query(struct pintest_range *range, struct pintest_query *cmd,
 		  bool show_pfn);
 int pintest_probe(struct pintest_probe *cmd, bool show_pfn);
+
+/* device.c */
+u32 pintest_device_path(u32 *dma_bits);
+int pintest_device_map(struct xarray *maps, struct pintest_range *range,
+		       u32 flags, u32 *id, u32 *segments);
+int pintest_device_dma(struct xarray *maps, u32 id, bool sync,
+		       struct pintest_walk *walk, u64 *transfers);
+int pintest_device_unmap(struct xarray *maps, u32 id);
+void pintest_device_unmap_range(struct xarray *maps,
+				struct pintest_range *range);
+int pintest_device_init(void);
+void pintest_device_exit(void);
 
 /* handles.c */
 void pintest_file_init(struct pintest_file *pf, bool show_pfn);

@@ -100,6 +100,7 @@ struct pintest_range *pintest_range_alloc(unsigned long addr,
 		return ERR_PTR(-ENOMEM);
 	}
 	kref_init(&range->ref);
+	INIT_LIST_HEAD(&range->devmaps);
 	range->addr = addr;
 	range->npages = npages;
 	range->writable = writable;

@@ -119,6 +119,8 @@ PINCTL_EXPORT int pinctl_info2(struct pinctl *ctx, struct pinctl_info2 *info)
 		.kernel_version = cmd.out_kernel_version,
 		.longterm_methods = cmd.out_longterm_methods,
 		.page_entry_size = cmd.out_page_entry_size,
+		.device_path = cmd.out_device_path,
+		.device_dma_bits = cmd.out_device_dma_bits,
 	};
 	hand_over(info, &all, sizeof(all));
 	return 0;
@@ -408,6 +410,70 @@ PINCTL_EXPORT int pinctl_dma_verify(struct pinctl *ctx, uint64_t handle,
 	if (ret)
 		return ret;
 	return mismatches ? -EBADMSG : 0;
+}
+
+/* Since 1.2: the real device. */
+PINCTL_EXPORT int pinctl_device_map(struct pinctl *ctx, uint64_t handle,
+				    unsigned int flags,
+				    struct pinctl_device_map_result *res)
+{
+	struct pintest_device_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.handle = (uint32_t)handle,
+	};
+	struct pinctl_device_map_result all;
+	int ret;
+
+	CHECK_HANDLE(handle);
+	ret = sz_valid(res->sz, FIRST_SIZE(struct pinctl_device_map_result, segments));
+	if (ret)
+		return ret;
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_DEVICE_MAP, &cmd);
+	if (ret)
+		return ret;
+	all = (struct pinctl_device_map_result){
+		.id = cmd.out_id,
+		.segments = cmd.out_segments,
+	};
+	hand_over(res, &all, sizeof(all));
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_device_dma(struct pinctl *ctx, uint64_t id,
+				    struct pinctl_device_transfer *t)
+{
+	struct pintest_device_dma cmd = { .size = sizeof(cmd) };
+	int ret;
+
+	ret = sz_valid(t->sz, FIRST_SIZE(struct pinctl_device_transfer, transfers));
+	if (ret)
+		return ret;
+	if (id > UINT32_MAX)
+		return -ENOENT;
+	cmd.flags = t->flags;
+	cmd.id = (uint32_t)id;
+	cmd.op = t->op;
+	cmd.offset = t->offset;
+	cmd.length = t->len;
+	cmd.buf = (uintptr_t)t->buf;
+	cmd.seed = t->seed;
+	ret = pinctl_ioctl(ctx, PINTEST_IOC_DEVICE_DMA, &cmd);
+	if (ret)
+		return ret;
+	t->mismatches = cmd.out_mismatches;
+	t->first_mismatch = cmd.out_first_mismatch;
+	t->transfers = cmd.out_transfers;
+	return 0;
+}
+
+PINCTL_EXPORT int pinctl_device_unmap(struct pinctl *ctx, uint64_t id)
+{
+	struct pintest_device_unmap cmd = { .size = sizeof(cmd), .id = (uint32_t)id };
+
+	if (id > UINT32_MAX)
+		return -ENOENT;
+	return pinctl_ioctl(ctx, PINTEST_IOC_DEVICE_UNMAP, &cmd);
 }
 
 PINCTL_EXPORT int pinctl_dma_start(struct pinctl *ctx, uint64_t handle,

@@ -55,6 +55,10 @@ static int load_by_name(struct kmod_ctx *kctx)
 	return ret;
 }
 
+/*
+ * As insmod, but with the options modprobe.d and the kernel command line
+ * ("pintest.edu_dma_bits=64") give the module, as loading by name would.
+ */
 static int load_from_path(struct kmod_ctx *kctx, const char *ko_path)
 {
 	struct kmod_module *mod;
@@ -63,7 +67,7 @@ static int load_from_path(struct kmod_ctx *kctx, const char *ko_path)
 	ret = kmod_module_new_from_path(kctx, ko_path, &mod);
 	if (ret)
 		return ret;
-	ret = kmod_module_insert_module(mod, 0, NULL);
+	ret = kmod_module_insert_module(mod, 0, kmod_module_get_options(mod));
 	kmod_module_unref(mod);
 	return ret;
 }

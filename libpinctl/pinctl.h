@@ -28,6 +28,24 @@ struct pinctl;
 /* in info methods: pinctl_pin_memfd() works (kernel 6.10+); not a flag */
 #define PINCTL_PIN_MEMFD	(1U << 5)
 
+/* since 1.2: the real device (QEMU's edu PCI device), pinctl_info2() */
+#define PINCTL_DEVICE_NONE	0	/* no device bound */
+#define PINCTL_DEVICE_DIRECT	1	/* bus address = physical address */
+#define PINCTL_DEVICE_SWIOTLB	2	/* mask below memory: swiotlb bounces */
+#define PINCTL_DEVICE_IOMMU	3	/* a translating IOMMU */
+
+/* pinctl_device_map() flags: what the device may do with the pages */
+#define PINCTL_MAP_DEVICE_WRITES	(1U << 0)
+#define PINCTL_MAP_DEVICE_READS		(1U << 1)
+
+/* struct pinctl_device_transfer op: what the device does */
+#define PINCTL_DEVICE_WRITE	1	/* writes @buf's bytes into the pages */
+#define PINCTL_DEVICE_READ	2	/* reads the pages into @buf */
+#define PINCTL_DEVICE_FILL	3	/* writes the pattern of @seed */
+#define PINCTL_DEVICE_VERIFY	4	/* reads and compares with the pattern */
+/* struct pinctl_device_transfer flags */
+#define PINCTL_DEVICE_DMA_SYNC	(1U << 0)	/* sync as the DMA API requires */
+
 /* pinctl_unpin() flags */
 #define PINCTL_UNPIN_DIRTY	(1U << 0)
 
@@ -94,6 +112,8 @@ struct pinctl_info2 {
 	uint32_t kernel_version;
 	uint32_t longterm_methods;
 	uint32_t page_entry_size;	/* sizeof(struct pintest_page) in the module */
+	uint32_t device_path;		/* since 1.2: PINCTL_DEVICE_* */
+	uint32_t device_dma_bits;	/* since 1.2: the device's DMA mask, 0 without */
 };
 
 struct pinctl_stats2 {
@@ -122,6 +142,27 @@ struct pinctl_unpin_result {
 	uint64_t unpin_ns;	/* time this UNPIN spent releasing the pin */
 };
 
+/* Since 1.2: a pin mapped for the device (dma_map_sgtable()). */
+struct pinctl_device_map_result {
+	size_t sz;
+	uint64_t id;		/* for pinctl_device_dma() and _unmap() */
+	uint32_t segments;	/* DMA segments of the mapping */
+};
+
+/* Since 1.2: one pinctl_device_dma() request and its answer. */
+struct pinctl_device_transfer {
+	size_t sz;
+	unsigned int op;	/* PINCTL_DEVICE_WRITE, READ, FILL, VERIFY */
+	unsigned int flags;	/* PINCTL_DEVICE_DMA_SYNC */
+	uint64_t offset;	/* from the start of the pin */
+	size_t len;
+	void *buf;		/* WRITE and READ */
+	uint64_t seed;		/* FILL and VERIFY */
+	uint64_t mismatches;	/* out, VERIFY: bytes unlike the pattern */
+	uint64_t first_mismatch; /* out, VERIFY: the first, ~0 if none */
+	uint64_t transfers;	/* out: the device's transfers */
+};
+
 int pinctl_open(struct pinctl **ctx, const char *devpath);
 void pinctl_close(struct pinctl *ctx);
 int pinctl_fd(const struct pinctl *ctx);
@@ -142,6 +183,12 @@ int pinctl_unpin2(struct pinctl *ctx, uint64_t handle, unsigned int flags,
 int pinctl_pin_memfd(struct pinctl *ctx, int memfd, uint64_t offset,
 		     size_t len, unsigned int flags,
 		     struct pinctl_pin_result *res);
+
+int pinctl_device_map(struct pinctl *ctx, uint64_t handle, unsigned int flags,
+		      struct pinctl_device_map_result *res);
+int pinctl_device_dma(struct pinctl *ctx, uint64_t id,
+		      struct pinctl_device_transfer *t);
+int pinctl_device_unmap(struct pinctl *ctx, uint64_t id);
 int pinctl_query(struct pinctl *ctx, uint64_t handle, uint64_t first,
 		 uint64_t count, struct pinctl_page *out);
 int pinctl_probe(struct pinctl *ctx, const void *addr, size_t len,

@@ -26,6 +26,7 @@ static const unsigned int cmds[] = {
 	PINTEST_IOC_INFO, PINTEST_IOC_PIN, PINTEST_IOC_QUERY, PINTEST_IOC_PROBE,
 	PINTEST_IOC_UNPIN, PINTEST_IOC_DMA, PINTEST_IOC_STATS,
 	PINTEST_IOC_DMA_START, PINTEST_IOC_DMA_STOP, PINTEST_IOC_PIN_MEMFD,
+	PINTEST_IOC_DEVICE_MAP, PINTEST_IOC_DEVICE_DMA, PINTEST_IOC_DEVICE_UNMAP,
 };
 
 static const size_t sizes[] = {
@@ -34,6 +35,8 @@ static const size_t sizes[] = {
 	sizeof(struct pintest_unpin), sizeof(struct pintest_dma),
 	sizeof(struct pintest_stats), sizeof(struct pintest_dma_start),
 	sizeof(struct pintest_dma_stop), sizeof(struct pintest_pin_memfd),
+	sizeof(struct pintest_device_map), sizeof(struct pintest_device_dma),
+	sizeof(struct pintest_device_unmap),
 };
 
 static uint32_t some_handle(struct worker *w)
@@ -125,6 +128,33 @@ static size_t valid_request(struct worker *w, int which, void *buf)
 		c->length = len;
 		break;
 	}
+	case PINTEST_IOC_DEVICE_MAP: {
+		struct pintest_device_map *c = buf;
+
+		c->handle = some_handle(w);
+		c->flags = 1 + (uint32_t)fuzz_below(w, 3);
+		break;
+	}
+	case PINTEST_IOC_DEVICE_DMA: {
+		struct pintest_device_dma *c = buf;
+
+		c->id = 1 + (uint32_t)fuzz_below(w, 8);
+		c->flags = (uint32_t)fuzz_below(w, 2);
+		c->op = 1 + fuzz_below(w, 4);
+		c->offset = fuzz_below(w, 2 * PAGE);
+		c->length = 1 + fuzz_below(w, PAGE);
+		if (c->op == PINTEST_DMA_WRITE || c->op == PINTEST_DMA_READ)
+			c->buf = (uintptr_t)w->sink;
+		else
+			c->seed = fuzz_next(&w->rng);
+		break;
+	}
+	case PINTEST_IOC_DEVICE_UNMAP: {
+		struct pintest_device_unmap *c = buf;
+
+		c->id = 1 + (uint32_t)fuzz_below(w, 8);
+		break;
+	}
 	}
 	*(uint32_t *)buf = sizes[which];
 	return sizes[which];
@@ -210,6 +240,12 @@ static void make_safe(struct worker *w, unsigned int cmd, void *buf)
 	}
 	case PINTEST_IOC_DMA: {
 		struct pintest_dma *c = buf;
+
+		c->buf = safe_target(w, c->buf, c->length);
+		break;
+	}
+	case PINTEST_IOC_DEVICE_DMA: {
+		struct pintest_device_dma *c = buf;
 
 		c->buf = safe_target(w, c->buf, c->length);
 		break;

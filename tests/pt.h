@@ -46,6 +46,7 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 
 const char *pt_device_missing(void);
 const char *pt_memfd_pin_missing(void);
+const char *pt_edu_missing(void);
 
 /* KERNEL_VERSION(a, b, 0), as INFO's kernel_version has it */
 #define KV(a, b) (((a) << 16) + ((b) << 8))
@@ -67,6 +68,7 @@ Suite *suite_races(struct pt_run *run);
 Suite *suite_interfaces(struct pt_run *run);
 Suite *suite_special(struct pt_run *run);
 Suite *suite_memfd(struct pt_run *run);
+Suite *suite_device(struct pt_run *run);
 Suite *suite_kmsg_selftest(struct pt_run *run);
 
 struct pinctl *pt_open(void);

@@ -207,19 +207,39 @@ int pt_run_all(SRunner *sr, const struct pt_run *run)
 	return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-/* Why PIN_MEMFD cannot run here, or NULL: INFO of the loaded module. */
-const char *pt_memfd_pin_missing(void)
+/* The loaded module's INFO; 0 or a negative errno. */
+static int pt_info(struct pinctl_info2 *info)
 {
-	struct pinctl_info info;
 	struct pinctl *ctx;
 	int ret;
 
-	if (pinctl_open(&ctx, NULL))
-		return "cannot open /dev/pintest";
-	ret = pinctl_info(ctx, &info);
-	pinctl_close(ctx);
+	info->sz = sizeof(*info);
+	ret = pinctl_open(&ctx, NULL);
 	if (ret)
-		return "INFO failed";
+		return ret;
+	ret = pinctl_info2(ctx, info);
+	pinctl_close(ctx);
+	return ret;
+}
+
+/* Why PIN_MEMFD cannot run here, or NULL. */
+const char *pt_memfd_pin_missing(void)
+{
+	struct pinctl_info2 info;
+
+	if (pt_info(&info))
+		return "cannot ask /dev/pintest (INFO)";
 	return info.methods & PINCTL_PIN_MEMFD ? NULL :
 	       "the kernel has no memfd_pin_folios() (6.10 or later)";
+}
+
+/* Why the real device cannot be used here, or NULL. */
+const char *pt_edu_missing(void)
+{
+	struct pinctl_info2 info;
+
+	if (pt_info(&info))
+		return "cannot ask /dev/pintest (INFO)";
+	return info.device_path != PINCTL_DEVICE_NONE ? NULL :
+	       "no edu device bound (make check-device: tools/pintest-vm --device edu)";
 }

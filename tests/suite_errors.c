@@ -425,6 +425,75 @@ static int memfd_write_through_rdonly(struct fix *f)
 	return ret;
 }
 
+/* DEVICE_MAP of pin @h for @flags: 0 or a negative errno; *@id the map. */
+static int dev_map(struct fix *f, uint64_t h, unsigned int flags, uint64_t *id)
+{
+	struct pinctl_device_map_result res = { .sz = sizeof(res) };
+	int ret = pinctl_device_map(f->ctx, h, flags, &res);
+
+	*id = res.id;
+	return ret;
+}
+static int dev_dma(struct fix *f, uint64_t id, unsigned int op, unsigned int flags,
+		   uint64_t offset, size_t len)
+{
+	struct pinctl_device_transfer t = { .sz = sizeof(t), .op = op, .flags = flags,
+					    .offset = offset, .len = len, .seed = 1 };
+	return pinctl_device_dma(f->ctx, id, &t);
+}
+/* A mapping of the writable pin, for device writes and reads. */
+static uint64_t dev_both(struct fix *f)
+{
+	uint64_t id;
+
+	ck_assert_int_eq(dev_map(f, f->rw, PINCTL_MAP_DEVICE_WRITES | PINCTL_MAP_DEVICE_READS, &id), 0);
+	return id;
+}
+static int devmap_readonly_for_writes(struct fix *f)
+{
+	uint64_t id;
+	return dev_map(f, f->ro, PINCTL_MAP_DEVICE_WRITES, &id);
+}
+static int devmap_no_direction(struct fix *f) { uint64_t id; return dev_map(f, f->rw, 0, &id); }
+static int devmap_unknown_flag(struct fix *f) { uint64_t id; return dev_map(f, f->rw, 1U << 5, &id); }
+static int devmap_bad_handle(struct fix *f) { uint64_t id; return dev_map(f, 4242, PINCTL_MAP_DEVICE_READS, &id); }
+static int devmap_twice(struct fix *f)
+{
+	uint64_t id;
+
+	ck_assert_int_eq(dev_map(f, f->rw, PINCTL_MAP_DEVICE_WRITES, &id), 0);
+	return dev_map(f, f->rw, PINCTL_MAP_DEVICE_WRITES | PINCTL_MAP_DEVICE_READS, &id);
+}
+static int devdma_unknown_id(struct fix *f) { return dev_dma(f, 777, PINCTL_DEVICE_FILL, 0, 0, 8); }
+static int devdma_past_end(struct fix *f) { return dev_dma(f, dev_both(f), PINCTL_DEVICE_FILL, 0, LEN - 8, 9); }
+static int devdma_zero_len(struct fix *f) { return dev_dma(f, dev_both(f), PINCTL_DEVICE_FILL, 0, 0, 0); }
+static int devdma_unknown_op(struct fix *f) { return dev_dma(f, dev_both(f), 9, 0, 0, 8); }
+static int devdma_unknown_flag(struct fix *f) { return dev_dma(f, dev_both(f), PINCTL_DEVICE_FILL, 2, 0, 8); }
+static int devdma_write_through_reads(struct fix *f)
+{
+	uint64_t id;
+
+	ck_assert_int_eq(dev_map(f, f->rw, PINCTL_MAP_DEVICE_READS, &id), 0);
+	return dev_dma(f, id, PINCTL_DEVICE_FILL, 0, 0, 8);
+}
+static int devdma_read_through_writes(struct fix *f)
+{
+	uint64_t id;
+
+	ck_assert_int_eq(dev_map(f, f->rw, PINCTL_MAP_DEVICE_WRITES, &id), 0);
+	return dev_dma(f, id, PINCTL_DEVICE_VERIFY, 0, 0, 8);
+}
+static int devunmap_unknown_id(struct fix *f) { return pinctl_device_unmap(f->ctx, 777); }
+static int devunmap_reserved(struct fix *f)
+{
+	struct pintest_device_unmap cmd = { .size = sizeof(cmd), .id = (uint32_t)dev_both(f),
+					    .__reserved = 1 };
+	return raw(f, PINTEST_IOC_DEVICE_UNMAP, &cmd);
+}
+static int devmap_no_device(struct fix *f) { uint64_t id; return dev_map(f, f->rw, PINCTL_MAP_DEVICE_READS, &id); }
+static int devdma_no_device(struct fix *f) { return dev_dma(f, 1, PINCTL_DEVICE_FILL, 0, 0, 8); }
+static int devunmap_no_device(struct fix *f) { return pinctl_device_unmap(f->ctx, 1); }
+
 static const struct row {
 	const char *name;
 	int (*run)(struct fix *f);
@@ -511,6 +580,34 @@ static const struct row memfd_rows[] = {
 
 #define NMEMFD_ROWS ((int)(sizeof(memfd_rows) / sizeof(memfd_rows[0])))
 
+/* DEVICE_*'s rows where the edu device is bound (make check-device) */
+static const struct row device_rows[] = {
+	{ "device_map: read-only pin for device writes", devmap_readonly_for_writes, -EPERM },
+	{ "device_map: no direction", devmap_no_direction, -EINVAL },
+	{ "device_map: unknown flag", devmap_unknown_flag, -EINVAL },
+	{ "device_map: bad handle", devmap_bad_handle, -ENOENT },
+	{ "device_map: a direction mapped already", devmap_twice, -EBUSY },
+	{ "device_dma: unknown mapping", devdma_unknown_id, -ENOENT },
+	{ "device_dma: past the end", devdma_past_end, -ERANGE },
+	{ "device_dma: zero length", devdma_zero_len, -EINVAL },
+	{ "device_dma: unknown op", devdma_unknown_op, -EINVAL },
+	{ "device_dma: unknown flag", devdma_unknown_flag, -EINVAL },
+	{ "device_dma: device write through a reads mapping", devdma_write_through_reads, -EPERM },
+	{ "device_dma: device read through a writes mapping", devdma_read_through_writes, -EPERM },
+	{ "device_unmap: unknown mapping", devunmap_unknown_id, -ENOENT },
+	{ "device_unmap: reserved word set", devunmap_reserved, -EINVAL },
+};
+
+/* ... and where it is not */
+static const struct row no_device_rows[] = {
+	{ "device_map: no device", devmap_no_device, -ENODEV },
+	{ "device_dma: no device", devdma_no_device, -ENODEV },
+	{ "device_unmap: no device", devunmap_no_device, -ENODEV },
+};
+
+#define NDEVICE_ROWS ((int)(sizeof(device_rows) / sizeof(device_rows[0])))
+#define NNO_DEVICE_ROWS ((int)(sizeof(no_device_rows) / sizeof(no_device_rows[0])))
+
 /* Runs @r on a fresh fixture: its exact errno, and nothing left pinned. */
 static void check_row(const struct row *r)
 {
@@ -548,6 +645,18 @@ END_TEST
 START_TEST(bad_memfd_input)
 {
 	check_row(&memfd_rows[_i]);
+}
+END_TEST
+
+START_TEST(bad_device_input)
+{
+	check_row(&device_rows[_i]);
+}
+END_TEST
+
+START_TEST(device_input_without_a_device)
+{
+	check_row(&no_device_rows[_i]);
 }
 END_TEST
 
@@ -640,10 +749,22 @@ Suite *suite_errors(struct pt_run *run)
 	const char *nodev = pt_device_missing();
 	TCase *tc;
 	Suite *s = pt_suite(run, "errors", 60, &tc);
+	const char *only = getenv("PINTEST_ERROR_ROWS");
 
+	/* make check-device asks for the device's rows alone: "device" */
+	if (only && !strcmp(only, "device")) {
+		pt_add(run, tc, bad_device_input, 0, NDEVICE_ROWS, NULL,
+		       nodev ?: pt_edu_missing());
+		return s;
+	}
 	pt_add(run, tc, bad_input, 0, NROWS, NULL, nodev);
 	pt_add(run, tc, bad_memfd_input, 0, NMEMFD_ROWS, NULL,
 	       nodev ?: pt_memfd_pin_missing());
+	/* one table or the other, as the machine has the device or not */
+	if (!nodev && !pt_edu_missing())
+		pt_add(run, tc, bad_device_input, 0, NDEVICE_ROWS, NULL, NULL);
+	else
+		pt_add(run, tc, device_input_without_a_device, 0, NNO_DEVICE_ROWS, NULL, nodev);
 	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
 	PT_ADD(run, tc, version_1_struct_is_not_written_past, nodev);
 	PT_ADD(run, tc, errors_are_counted, nodev);

@@ -10,7 +10,8 @@
 
 START_TEST(struct_layout)
 {
-	ck_assert_uint_eq(sizeof(struct pintest_info), 48);
+	ck_assert_uint_eq(sizeof(struct pintest_info), 56);
+	ck_assert_uint_eq(offsetof(struct pintest_info, out_device_path), 48);
 	ck_assert_uint_eq(offsetof(struct pintest_info, out_longterm_methods), 40);
 	ck_assert_uint_eq(sizeof(struct pintest_pin), 48);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_pin_ns), 40);
@@ -36,6 +37,11 @@ START_TEST(struct_layout)
 	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, out_handle), 32);
 	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, out_nfolios), 56);
 	ck_assert_uint_eq(PINTEST_CMD_PIN_MEMFD, 0x49);
+	ck_assert_uint_eq(sizeof(struct pintest_device_map), 24);
+	ck_assert_uint_eq(sizeof(struct pintest_device_dma), 72);
+	ck_assert_uint_eq(offsetof(struct pintest_device_dma, out_transfers), 64);
+	ck_assert_uint_eq(sizeof(struct pintest_device_unmap), 16);
+	ck_assert_uint_eq(PINTEST_CMD_DEVICE_UNMAP, 0x4c);
 	ck_assert_uint_eq(sizeof(struct pinctl_page), sizeof(struct pintest_page));
 }
 END_TEST

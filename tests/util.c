@@ -42,6 +42,7 @@ int util_errno_documented(int err)
 	case ENOTTY: case EFAULT: case EINVAL: case E2BIG: case ENOENT:
 	case EOVERFLOW: case ENOMEM: case ENOSPC: case EINTR: case EBUSY:
 	case ERANGE: case EPERM: case EBADF: case EOPNOTSUPP:	/* PIN_MEMFD */
+	case ENODEV: case ETIMEDOUT: case EIO:			/* DEVICE_* */
 		return 1;
 	}
 	return 0;

@@ -123,15 +123,27 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+static const char *device_path_name(uint32_t path)
+{
+	static const char *const names[] = {
+		[PINCTL_DEVICE_NONE] = "none (no edu device bound)",
+		[PINCTL_DEVICE_DIRECT] = "edu, direct",
+		[PINCTL_DEVICE_SWIOTLB] = "edu, swiotlb bounce",
+		[PINCTL_DEVICE_IOMMU] = "edu, IOMMU translation",
+	};
+
+	return path < sizeof(names) / sizeof(names[0]) ? names[path] : "unknown";
+}
+
 static int cmd_info(void)
 {
-	struct pinctl_info info;
+	struct pinctl_info2 info = { .sz = sizeof(info) };
 	struct pinctl *ctx;
 	int ret;
 
 	if (open_dev(&ctx))
 		return 1;
-	ret = pinctl_info(ctx, &info);
+	ret = pinctl_info2(ctx, &info);
 	pinctl_close(ctx);
 	if (ret)
 		return fail("info", ret);
@@ -146,6 +158,10 @@ static int cmd_info(void)
 	       info.methods & PINCTL_PIN_MEMFD ? " memfd" : "");
 	printf("max_pin_pages   %u\n", info.max_pin_pages);
 	printf("max_handles     %u\n", info.max_handles);
+	printf("device          %s", device_path_name(info.device_path));
+	if (info.device_path != PINCTL_DEVICE_NONE)
+		printf(" (%u-bit DMA)", info.device_dma_bits);
+	printf("\n");
 	return 0;
 }
 
@@ -195,6 +211,35 @@ static void print_page(const char *label, const struct pinctl_page *p)
 }
 
 /* Pin four anonymous pages, look at them, DMA into them, release them. */
+/* The demo's pin written by the real device, where one is bound. */
+static int demo_real_device(struct pinctl *ctx, uint64_t handle, char *buf,
+			    uint64_t *bad)
+{
+	struct pinctl_info2 info = { .sz = sizeof(info) };
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	struct pinctl_device_transfer t = {
+		.sz = sizeof(t), .op = PINCTL_DEVICE_FILL,
+		.flags = PINCTL_DEVICE_DMA_SYNC, .len = PAGE_SIZE_GUESS, .seed = 43,
+	};
+	int ret = pinctl_info2(ctx, &info);
+
+	if (ret)
+		return ret;
+	if (info.device_path == PINCTL_DEVICE_NONE) {
+		printf("  no real device bound (tools/pintest-vm --device edu): skipped\n");
+		return 0;
+	}
+	ret = pinctl_device_map(ctx, handle, PINCTL_MAP_DEVICE_WRITES, &map);
+	ret = ret ?: pinctl_device_dma(ctx, map.id, &t);
+	if (ret)
+		return ret;
+	*bad += pinctl_pattern_check(buf, 0, PAGE_SIZE_GUESS, 43, NULL);
+	printf("  the %s device wrote %zu bytes by bus address in %llu transfer(s); the process sees %llu wrong bytes\n",
+	       device_path_name(info.device_path), t.len,
+	       (unsigned long long)t.transfers, (unsigned long long)*bad);
+	return pinctl_device_unmap(ctx, map.id);
+}
+
 static int cmd_demo(void)
 {
 	const size_t len = 4 * PAGE_SIZE_GUESS;
@@ -229,7 +274,8 @@ static int cmd_demo(void)
 	bad = pinctl_pattern_check(buf, 0, len, 42, &first);
 	printf("  device filled %zu bytes; the process sees %llu wrong bytes\n",
 	       len, (unsigned long long)bad);
-	ret = pinctl_unpin(ctx, handle, PINCTL_UNPIN_DIRTY);
+	ret = demo_real_device(ctx, handle, buf, &bad);
+	ret = ret ?: pinctl_unpin(ctx, handle, PINCTL_UNPIN_DIRTY);
 	ret = ret ?: pinctl_probe(ctx, buf, PAGE_SIZE_GUESS, &page);
 	if (!ret)
 		print_page("after unpin (PROBE):", &page);

@@ -63,6 +63,24 @@
  *   refuses such a memfd too).
  * - ENOMEM: also when a hugetlbfs file has no free huge page to fill a hole.
  *
+ * Specific to %PINTEST_IOC_DEVICE_MAP, %PINTEST_IOC_DEVICE_DMA and
+ * %PINTEST_IOC_DEVICE_UNMAP (ABI version 3):
+ *
+ * - ENODEV: no device is bound (&pintest_info.out_device_path is
+ *   %PINTEST_DEVICE_NONE).
+ * - ENOENT: DEVICE_DMA or DEVICE_UNMAP of a mapping this file descriptor
+ *   does not hold.
+ * - EPERM: a pin taken without %PINTEST_PIN_WRITE mapped for device
+ *   writes, or a transfer the mapping's direction does not allow.
+ * - EBUSY: the pin is mapped for that direction already.
+ * - ERANGE: a transfer past the end of the mapping.
+ * - ENOMEM, EIO: the DMA API could not map the pages (no IOMMU space, no
+ *   swiotlb room, or a swiotlb pool out of the device's reach: the kernel
+ *   then also warns).
+ * - EINTR: a fatal signal arrived between transfers.
+ * - ETIMEDOUT: the device did not complete a transfer in time; it takes
+ *   no more transfers (EIO) until the module is loaded again.
+ *
  * Specific to %PINTEST_IOC_DMA_START:
  *
  * - EBUSY: the pin already has a writer running.
@@ -102,6 +120,9 @@ enum {
 	PINTEST_CMD_DMA_START,
 	PINTEST_CMD_DMA_STOP,
 	PINTEST_CMD_PIN_MEMFD,
+	PINTEST_CMD_DEVICE_MAP,
+	PINTEST_CMD_DEVICE_DMA,
+	PINTEST_CMD_DEVICE_UNMAP,
 };
 
 /**
@@ -147,6 +168,9 @@ enum pintest_pin_flags {
  *	(ABI version 2): before 6.2, pin_user_pages_unlocked() refuses
  *	FOLL_LONGTERM, so %PINTEST_PIN_UNLOCKED is not among them there
  * @__reserved2: must be 0
+ * @out_device_path: enum pintest_device_path: the bound device and the
+ *	way the DMA API reaches memory for it (ABI version 3)
+ * @out_device_dma_bits: the device's DMA mask in bits; 0 without one
  */
 struct pintest_info {
 	__u32 size;
@@ -161,6 +185,23 @@ struct pintest_info {
 	__u32 __reserved;
 	__u32 out_longterm_methods;
 	__u32 __reserved2;
+	__u32 out_device_path;
+	__u32 out_device_dma_bits;
+};
+
+/**
+ * enum pintest_device_path - how the DMA API takes the device to memory
+ * @PINTEST_DEVICE_NONE: no device is bound (no QEMU edu device here)
+ * @PINTEST_DEVICE_DIRECT: bus addresses are physical addresses
+ * @PINTEST_DEVICE_SWIOTLB: no IOMMU and a DMA mask below the top of
+ *	memory: pages the device cannot reach are bounced through swiotlb
+ * @PINTEST_DEVICE_IOMMU: a translating IOMMU maps the pages for the device
+ */
+enum pintest_device_path {
+	PINTEST_DEVICE_NONE,
+	PINTEST_DEVICE_DIRECT,
+	PINTEST_DEVICE_SWIOTLB,
+	PINTEST_DEVICE_IOMMU,
 };
 
 #define PINTEST_IOC_INFO _IO(PINTEST_TYPE, PINTEST_CMD_INFO)
@@ -540,5 +581,111 @@ static inline __u64 pintest_pattern(__u64 seed, __u64 index)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
 }
+
+/**
+ * enum pintest_device_map_flags - what the device may do with a mapping
+ * @PINTEST_MAP_DEVICE_WRITES: the device writes the pages (DMA_FROM_DEVICE);
+ *	needs a %PINTEST_PIN_WRITE pin
+ * @PINTEST_MAP_DEVICE_READS: the device reads the pages (DMA_TO_DEVICE)
+ *
+ * Both make one DMA_BIDIRECTIONAL mapping.
+ */
+enum pintest_device_map_flags {
+	PINTEST_MAP_DEVICE_WRITES = 1 << 0,
+	PINTEST_MAP_DEVICE_READS = 1 << 1,
+};
+
+/**
+ * struct pintest_device_map - ioctl(PINTEST_IOC_DEVICE_MAP)
+ * @size: sizeof(struct pintest_device_map)
+ * @flags: enum pintest_device_map_flags, at least one
+ * @handle: the pin to map
+ * @out_id: the mapping, for DEVICE_DMA and DEVICE_UNMAP
+ * @out_segments: DMA segments the mapping took (dma_map_sgtable())
+ * @__reserved: must be 0
+ *
+ * Maps every page of the pin for the device with dma_map_sgtable(), as a
+ * driver does before it gives the device the bus addresses.  A pin has at
+ * most one mapping per direction.  UNPIN, close() and exit unmap a pin's
+ * mappings before they release its pages, waiting for a transfer in
+ * flight: stop the device, unmap, unpin.
+ */
+struct pintest_device_map {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 out_id;
+	__u32 out_segments;
+	__u32 __reserved;
+};
+
+#define PINTEST_IOC_DEVICE_MAP _IO(PINTEST_TYPE, PINTEST_CMD_DEVICE_MAP)
+
+/**
+ * enum pintest_device_dma_flags - how a device transfer is bracketed
+ * @PINTEST_DEVICE_DMA_SYNC: as the DMA API requires: the pages synced for
+ *	the device before it reads them, for the CPU after it wrote them.
+ *	Without it the transfer is raw: behind swiotlb, what the device
+ *	wrote reaches the pages only at DEVICE_UNMAP (or a later synced
+ *	transfer), and it reads what was there at DEVICE_MAP.
+ */
+enum pintest_device_dma_flags {
+	PINTEST_DEVICE_DMA_SYNC = 1 << 0,
+};
+
+/**
+ * struct pintest_device_dma - ioctl(PINTEST_IOC_DEVICE_DMA)
+ * @size: sizeof(struct pintest_device_dma)
+ * @flags: enum pintest_device_dma_flags
+ * @id: the mapping
+ * @op: enum pintest_dma_op: WRITE and FILL are device writes of @buf's
+ *	bytes or the pattern of @seed, READ and VERIFY device reads into
+ *	@buf or against the pattern, through the device's own buffer
+ * @offset: byte offset from the start of the pin
+ * @length: bytes, at least 1
+ * @buf: user buffer for WRITE and READ; 0 for FILL and VERIFY
+ * @seed: pattern seed for FILL and VERIFY; 0 for WRITE and READ
+ * @out_mismatches: VERIFY: bytes that differ from the pattern
+ * @out_first_mismatch: VERIFY: offset of the first, ~0 when none
+ * @out_transfers: device transfers to or from the pages (2 KiB at most,
+ *	within a page)
+ *
+ * The device moves the bytes by bus address, one transfer at a time, each
+ * completed by its interrupt; a fatal signal stops it between transfers.
+ * Its buffer is reachable only by DMA: each transfer with the pages has a
+ * second one between the buffer and a coherent staging buffer of the
+ * module (which holds what the device writes, or receives what it read).
+ */
+struct pintest_device_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 op;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__aligned_u64 buf;
+	__aligned_u64 seed;
+	__aligned_u64 out_mismatches;
+	__aligned_u64 out_first_mismatch;
+	__aligned_u64 out_transfers;
+};
+
+#define PINTEST_IOC_DEVICE_DMA _IO(PINTEST_TYPE, PINTEST_CMD_DEVICE_DMA)
+
+/**
+ * struct pintest_device_unmap - ioctl(PINTEST_IOC_DEVICE_UNMAP)
+ * @size: sizeof(struct pintest_device_unmap)
+ * @flags: must be 0
+ * @id: the mapping to tear down (dma_unmap_sgtable()); the pin stays
+ * @__reserved: must be 0
+ */
+struct pintest_device_unmap {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+};
+
+#define PINTEST_IOC_DEVICE_UNMAP _IO(PINTEST_TYPE, PINTEST_CMD_DEVICE_UNMAP)
 
 #endif /* _UAPI_LINUX_PINTEST_H */

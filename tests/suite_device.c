@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A real bus-master device: QEMU's edu device DMAs into pinned pages by
+ * the bus addresses the DMA API gave it (directly, through swiotlb, or
+ * through an IOMMU).  Its writes land in the pinned pages and its reads
+ * see the CPU's; behind swiotlb only once the DMA API says so.  Truncate,
+ * fork and writeback while the pages are mapped for it lose nothing and
+ * leak nothing into the file; UNPIN and close unmap before they unpin.
+ * Runs where tools/pintest-vm --device edu gave the guest the device
+ * (make check-device); elsewhere it SKIPs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pt.h"
+
+#define NPAGES 4
+#define LEN (NPAGES * PAGE)
+
+static struct pinctl_info2 info_of(struct pinctl *ctx)
+{
+	struct pinctl_info2 info = { .sz = sizeof(info) };
+
+	ck_assert_int_eq(pinctl_info2(ctx, &info), 0);
+	return info;
+}
+
+/* The value of pintest.NAME= on the kernel command line, or "". */
+static const char *cmdline_arg(const char *name, char *buf, size_t size)
+{
+	char line[4096], *p, *end;
+	FILE *f = fopen("/proc/cmdline", "r");
+	size_t n = strlen(name);
+
+	buf[0] = 0;
+	if (!f)
+		return buf;
+	if (fgets(line, sizeof(line), f))
+		for (p = strtok_r(line, " \n", &end); p; p = strtok_r(NULL, " \n", &end))
+			if (!strncmp(p, name, n) && p[n] == '=')
+				snprintf(buf, size, "%s", p + n + 1);
+	fclose(f);
+	return buf;
+}
+
+static uint64_t map_for(struct pinctl *ctx, uint64_t h, unsigned int flags)
+{
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+
+	ck_assert_int_eq(pinctl_device_map(ctx, h, flags, &map), 0);
+	ck_assert_uint_ge(map.segments, 1);
+	return map.id;
+}
+
+static struct pinctl_device_transfer xfer(unsigned int op, unsigned int flags,
+					  uint64_t offset, size_t len,
+					  void *buf, uint64_t seed)
+{
+	return (struct pinctl_device_transfer){
+		.sz = sizeof(struct pinctl_device_transfer), .op = op,
+		.flags = flags, .offset = offset, .len = len, .buf = buf,
+		.seed = seed,
+	};
+}
+
+/* The device fills [@offset, +@len) of mapping @id with the pattern. */
+static void device_fill(struct pinctl *ctx, uint64_t id, uint64_t offset,
+			size_t len, uint64_t seed, unsigned int flags)
+{
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_FILL, flags,
+					       offset, len, NULL, seed);
+
+	ck_assert_int_eq(pinctl_device_dma(ctx, id, &t), 0);
+	ck_assert_uint_ge(t.transfers, (len + PAGE - 1) / PAGE);
+}
+
+/* Bytes of [@offset, +@len) the device reads unlike the pattern. */
+static uint64_t device_mismatches(struct pinctl *ctx, uint64_t id,
+				  uint64_t offset, size_t len, uint64_t seed)
+{
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_VERIFY,
+					       PINCTL_DEVICE_DMA_SYNC, offset,
+					       len, NULL, seed);
+
+	ck_assert_int_eq(pinctl_device_dma(ctx, id, &t), 0);
+	return t.mismatches;
+}
+
+/* INFO names the device and the path the machine gives it. */
+START_TEST(info_names_the_path)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info2 info = info_of(ctx);
+	char iommu[32], bits[32];
+	unsigned int want_bits;
+
+	cmdline_arg("pintest.iommu", iommu, sizeof(iommu));
+	want_bits = atoi(cmdline_arg("pintest.edu_dma_bits", bits, sizeof(bits)));
+	ck_assert_uint_eq(info.device_dma_bits, want_bits);
+	if (strcmp(iommu, "none"))
+		ck_assert_uint_eq(info.device_path, PINCTL_DEVICE_IOMMU);
+	else
+		ck_assert_uint_eq(info.device_path, want_bits == 64 ? PINCTL_DEVICE_DIRECT :
+				  PINCTL_DEVICE_SWIOTLB);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * The device's writes land in the pinned pages: the pattern through
+ * FILL, a buffer through WRITE, each page in transfers of its own.
+ */
+START_TEST(device_writes_land_in_the_pages)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(LEN), word[16] = "from the device";
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_WRITE,
+					       PINCTL_DEVICE_DMA_SYNC, PAGE + 10,
+					       sizeof(word), word, 0);
+	uint64_t h, id, first;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	device_fill(ctx, id, 0, LEN, 21, PINCTL_DEVICE_DMA_SYNC);
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 0, LEN, 21, &first), 0);
+	ck_assert_int_eq(pinctl_device_dma(ctx, id, &t), 0);
+	ck_assert_uint_eq(t.transfers, 1);
+	ck_assert_str_eq(buf + PAGE + 10, "from the device");
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/* The device reads what the CPU wrote after the mapping, once synced. */
+START_TEST(device_reads_what_the_cpu_wrote)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(LEN), back[64];
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_READ,
+					       PINCTL_DEVICE_DMA_SYNC, 3 * PAGE - 32,
+					       sizeof(back), back, 0);
+	uint64_t h, id;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, 0, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_READS);
+	pinctl_pattern_fill(buf, 0, LEN, 22);
+	ck_assert_uint_eq(device_mismatches(ctx, id, 0, LEN, 22), 0);
+	/* 32 bytes on each side of a page boundary: two transfers */
+	ck_assert_int_eq(pinctl_device_dma(ctx, id, &t), 0);
+	ck_assert_uint_eq(t.transfers, 2);
+	ck_assert_mem_eq(back, buf + 3 * PAGE - 32, sizeof(back));
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * The device fills @page, pinned and mapped alone, without a sync; the CPU
+ * sees it at once where the device reaches the page, only at DEVICE_UNMAP
+ * where it wrote a swiotlb bounce slot.
+ */
+static void check_visibility(struct pinctl *ctx, char *page, int bounce)
+{
+	static const char zero[4096];
+	uint64_t h, id, first, bad;
+
+	ck_assert_uint_eq(PAGE, sizeof(zero));
+	memset(page, 0, PAGE);
+	ck_assert_int_eq(pinctl_pin(ctx, page, PAGE, PINCTL_PIN_WRITE, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	device_fill(ctx, id, 0, PAGE, 23, 0);
+	bad = pinctl_pattern_check(page, 0, PAGE, 23, &first);
+	if (bounce)
+		ck_assert_msg(!memcmp(page, zero, PAGE),
+			      "a bounced page changed before unmap (%llu bytes still unlike the device's)",
+			      (unsigned long long)bad);
+	else
+		ck_assert_msg(bad == 0, "%llu bytes unlike the device's before unmap",
+			      (unsigned long long)bad);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_uint_eq(pinctl_pattern_check(page, 0, PAGE, 23, &first), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+}
+
+#define CHUNK (64UL << 20)
+
+/*
+ * When the CPU sees what the device wrote without a sync: at once where
+ * the device reaches the page (directly or through the IOMMU: x86 is
+ * coherent); behind swiotlb, for a page above the device's mask, only at
+ * DEVICE_UNMAP.  Memory is taken until there is a page on each side of
+ * the mask (a 2 GiB guest has at most 256 MiB below 28 bits).
+ */
+START_TEST(device_writes_visible_as_the_dma_api_says)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info2 info = info_of(ctx);
+	struct pinctl_page *p = calloc(CHUNK / PAGE, sizeof(*p));
+	char *above = NULL, *below = NULL, *chunks[8];
+	int n = 0;
+
+	ck_assert_ptr_nonnull(p);
+	while ((!above || !below) && n < 8) {
+		char *c = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+		ck_assert_ptr_ne(c, MAP_FAILED);
+		madvise(c, CHUNK, MADV_NOHUGEPAGE);
+		chunks[n++] = c;
+		ck_assert_int_eq(pinctl_probe(ctx, c, CHUNK, p), 0);
+		for (size_t i = 0; i < CHUNK / PAGE; i++) {
+			ck_assert_msg(p[i].pfn, "no PFN: the suite must run as root");
+			if (info.device_dma_bits < 64 &&
+			    ((p[i].pfn + 1) * PAGE - 1) >> info.device_dma_bits)
+				above = above ?: c + i * PAGE;
+			else
+				below = below ?: c + i * PAGE;
+		}
+	}
+	if (info.device_path == PINCTL_DEVICE_SWIOTLB)
+		ck_assert_msg(above, "no page above the %u-bit mask in %d MiB",
+			      info.device_dma_bits, n * 64);
+	if (above)
+		check_visibility(ctx, above, info.device_path == PINCTL_DEVICE_SWIOTLB);
+	if (below)
+		check_visibility(ctx, below, 0);
+	while (n--)
+		munmap(chunks[n], CHUNK);
+	free(p);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * Truncate while the device holds the pages: they leave the file, the
+ * device's writes land in them (the CPU device reads them back through
+ * the pin) and never in the file, not even after it grows again.
+ */
+START_TEST(truncate_while_mapped)
+{
+	struct pinctl *ctx = pt_open();
+	struct test_mem m;
+	struct pinctl_page p[NPAGES];
+	char *back = malloc(LEN);
+	uint64_t h, id;
+
+	mem_create(&m, _i, LEN);
+	ck_assert_int_eq(pinctl_pin(ctx, m.addr, LEN, PINCTL_PIN_WRITE, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	ck_assert_int_eq(ftruncate(m.fd, 0), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 0, NPAGES, p), 0);
+	for (int i = 0; i < NPAGES; i++)
+		ck_assert(p[i].flags & PINCTL_PAGE_TRUNCATED);
+	device_fill(ctx, id, 0, LEN, 24, PINCTL_DEVICE_DMA_SYNC);
+	ck_assert_int_eq(pinctl_dma_verify(ctx, h, 0, LEN, 24), 0);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
+	ck_assert_int_eq(ftruncate(m.fd, LEN), 0);
+	ck_assert_int_eq(pread(m.fd, back, LEN, 0), LEN);
+	for (size_t i = 0; i < LEN; i++)
+		if (back[i])
+			ck_abort_msg("byte %zu of the file is the device's", i);
+	free(back);
+	mem_destroy(&m);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * Writeback while mapped, then a dirty unpin: the file on the disk holds
+ * what the device wrote.
+ */
+START_TEST(writeback_while_mapped)
+{
+	struct pinctl *ctx = pt_open();
+	struct test_mem m;
+	char *back = malloc(LEN);
+	uint64_t h, id, first;
+
+	mem_create(&m, _i, LEN);
+	ck_assert_int_eq(pinctl_pin(ctx, m.addr, LEN, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(fsync(m.fd), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	device_fill(ctx, id, 0, LEN, 25, PINCTL_DEVICE_DMA_SYNC);
+	ck_assert_int_eq(fsync(m.fd), 0);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
+	ck_assert_int_eq(fsync(m.fd), 0);
+	ck_assert_int_eq(munmap(m.addr, LEN), 0);
+	pt_drop_caches();
+	ck_assert_int_eq(pread(m.fd, back, LEN, 0), LEN);
+	ck_assert_uint_eq(pinctl_pattern_check(back, 0, LEN, 25, &first), 0);
+	m.len = 0;
+	free(back);
+	mem_destroy(&m);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * fork while mapped: the child's writes go to its own copies and never
+ * reach the device; the device's writes reach the parent.
+ */
+START_TEST(fork_while_mapped)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(LEN);
+	uint64_t h, id, first;
+	int status;
+	pid_t pid;
+
+	pinctl_pattern_fill(buf, 0, LEN, 26);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES | PINCTL_MAP_DEVICE_READS);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		memset(buf, 0xcc, LEN);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+	ck_assert_uint_eq(device_mismatches(ctx, id, 0, LEN, 26), 0);
+	device_fill(ctx, id, 0, LEN, 27, PINCTL_DEVICE_DMA_SYNC);
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 0, LEN, 27, &first), 0);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
+ * UNPIN and close unmap first: the mapping is gone with its pin, and
+ * nothing stays pinned or charged.
+ */
+START_TEST(unpin_and_close_unmap_first)
+{
+	struct pinctl *ctx = pt_open(), *other = pt_open();
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_FILL, 0, 0, PAGE,
+					       NULL, 28);
+	struct pinctl_stats s0, s;
+	long vm0 = pt_vmpin_kb();
+	char *buf = pt_anon(LEN);
+	uint64_t h, id;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	ck_assert_int_eq(pinctl_device_dma(ctx, id, &t), -ENOENT);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), -ENOENT);
+
+	ck_assert_int_eq(pinctl_pin(other, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	map_for(other, h, PINCTL_MAP_DEVICE_WRITES);
+	map_for(other, h, PINCTL_MAP_DEVICE_READS);
+	pinctl_close(other);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages);
+	ck_assert_int_eq(pt_vmpin_kb(), vm0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/* Without the device everything else works, and INFO says so. */
+START_TEST(no_device_is_reported)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info2 info = info_of(ctx);
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	char *buf = pt_anon(PAGE);
+	uint64_t h;
+
+	ck_assert_uint_eq(info.device_path, PINCTL_DEVICE_NONE);
+	ck_assert_uint_eq(info.device_dma_bits, 0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_device_map(ctx, h, PINCTL_MAP_DEVICE_WRITES, &map), -ENODEV);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+Suite *suite_device(struct pt_run *run)
+{
+	const char *nodev = pt_device_missing();
+	const char *noedu = nodev ?: pt_edu_missing();
+	TCase *tc;
+	Suite *s = pt_suite(run, "device", 300, &tc);
+	static const enum mem_kind files[] = { MEM_TMPFS, MEM_EXT4, MEM_XFS };
+
+	/* without the device, this one case; with it, all the others */
+	if (nodev || noedu)
+		PT_ADD(run, tc, no_device_is_reported, nodev);
+	PT_ADD(run, tc, info_names_the_path, noedu);
+	PT_ADD(run, tc, device_writes_land_in_the_pages, noedu);
+	PT_ADD(run, tc, device_reads_what_the_cpu_wrote, noedu);
+	PT_ADD(run, tc, device_writes_visible_as_the_dma_api_says,
+	       noedu ?: getuid() ? "needs root (PFNs)" : NULL);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		pt_add(run, tc, truncate_while_mapped, files[i], files[i] + 1,
+		       mem_name(files[i]), noedu ?: mem_unavailable(files[i]));
+	pt_add(run, tc, writeback_while_mapped, MEM_EXT4, MEM_EXT4 + 1,
+	       mem_name(MEM_EXT4), noedu ?: getuid() ? "needs root (drop_caches)" :
+	       mem_unavailable(MEM_EXT4));
+	PT_ADD(run, tc, fork_while_mapped, noedu);
+	PT_ADD(run, tc, unpin_and_close_unmap_first, noedu);
+	return s;
+}

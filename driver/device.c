@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
@@ -262,10 +263,12 @@ static int pintest_devmap_table(struct pintest_range *range,
 
 /*
  * DEVICE_MAP: @range's pages mapped for the device in the directions of
- * @flags, stored in @maps under a new *@id.
+ * @flags, stored in @maps under a new *@id; *@bus the first byte's bus
+ * address when @show_bus.
  */
 int pintest_device_map(struct xarray *maps, struct pintest_range *range,
-		       u32 flags, u32 *id, u32 *segments)
+		       u32 flags, bool show_bus, u32 *id, u32 *segments,
+		       u64 *bus)
 {
 	struct pintest_edu *edu = pintest_edu;
 	struct pintest_devmap *map, *other;
@@ -303,6 +306,7 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 	list_add_tail(&map->node, &range->devmaps);
 	*id = map->id;
 	*segments = map->sgt.nents;
+	*bus = show_bus ? sg_dma_address(map->sgt.sgl) : 0;
 	mutex_unlock(&edu->lock);
 	return 0;
 
@@ -361,6 +365,35 @@ int pintest_device_dma(struct xarray *maps, u32 id, bool sync,
 		dma_sync_sgtable_for_cpu(dev, &map->sgt, map->dir);
 out:
 	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+/*
+ * DEVICE_DMA to a bus address of no mapping (@walk->offset), as a stale
+ * one: only through a translating IOMMU, which faults it, and only for
+ * CAP_SYS_RAWIO.  A device write of at most one transfer.
+ */
+int pintest_device_dma_bus(struct pintest_walk *walk, u64 *transfers)
+{
+	struct pintest_edu *edu = pintest_edu;
+	dma_addr_t bus = walk->offset;
+	u32 bits;
+	int ret;
+
+	if (!pintest_walk_writes(walk) || walk->length > EDU_XFER_MAX ||
+	    offset_in_page(bus) + walk->length > PAGE_SIZE)
+		return -EINVAL;
+	if (!edu)
+		return -ENODEV;
+	if (!capable(CAP_SYS_RAWIO) ||
+	    pintest_device_path(&bits) != PINTEST_DEVICE_IOMMU)
+		return -EPERM;
+	mutex_lock(&edu->lock);
+	ret = pintest_walk_step(edu->stage, 0, walk->length, 0, walk);
+	ret = ret ?: pintest_edu_transfer(edu, edu->stage_bus, walk->length, false);
+	ret = ret ?: pintest_edu_transfer(edu, bus, walk->length, true);
+	mutex_unlock(&edu->lock);
+	*transfers = !ret;
 	return ret;
 }
 

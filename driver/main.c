@@ -290,7 +290,8 @@ static int pintest_ioctl_device_map(struct pintest_ucmd *ucmd)
 	if (!range)
 		return -ENOENT;
 	ret = pintest_device_map(&ucmd->pf->maps, range, cmd->flags,
-				 &cmd->out_id, &cmd->out_segments);
+				 ucmd->pf->show_pfn, &cmd->out_id,
+				 &cmd->out_segments, &cmd->out_bus_addr);
 	pintest_range_put(range);
 	if (ret)
 		return ret;
@@ -309,14 +310,18 @@ static int pintest_ioctl_device_dma(struct pintest_ucmd *ucmd)
 						   cmd->seed);
 	int ret;
 
-	if (cmd->flags & ~PINTEST_DEVICE_DMA_SYNC)
+	if (cmd->flags & ~(PINTEST_DEVICE_DMA_SYNC | PINTEST_DEVICE_DMA_BUS))
 		return -EINVAL;
 	ret = pintest_check_walk(&walk);
 	if (ret)
 		return ret;
-	ret = pintest_device_dma(&ucmd->pf->maps, cmd->id,
-				 cmd->flags & PINTEST_DEVICE_DMA_SYNC, &walk,
-				 &cmd->out_transfers);
+	if (cmd->flags & PINTEST_DEVICE_DMA_BUS)
+		ret = cmd->id ? -EINVAL :
+		      pintest_device_dma_bus(&walk, &cmd->out_transfers);
+	else
+		ret = pintest_device_dma(&ucmd->pf->maps, cmd->id,
+					 cmd->flags & PINTEST_DEVICE_DMA_SYNC,
+					 &walk, &cmd->out_transfers);
 	if (ret)
 		return ret;
 	cmd->out_mismatches = walk.mismatches;

@@ -239,9 +239,11 @@ int pintest_probe(struct pintest_probe *cmd, bool show_pfn);
 /* device.c */
 u32 pintest_device_path(u32 *dma_bits);
 int pintest_device_map(struct xarray *maps, struct pintest_range *range,
-		       u32 flags, u32 *id, u32 *segments);
+		       u32 flags, bool show_bus, u32 *id, u32 *segments,
+		       u64 *bus);
 int pintest_device_dma(struct xarray *maps, u32 id, bool sync,
 		       struct pintest_walk *walk, u64 *transfers);
+int pintest_device_dma_bus(struct pintest_walk *walk, u64 *transfers);
 int pintest_device_unmap(struct xarray *maps, u32 id);
 void pintest_device_unmap_range(struct xarray *maps,
 				struct pintest_range *range);

@@ -435,6 +435,7 @@ PINCTL_EXPORT int pinctl_device_map(struct pinctl *ctx, uint64_t handle,
 	all = (struct pinctl_device_map_result){
 		.id = cmd.out_id,
 		.segments = cmd.out_segments,
+		.bus_addr = cmd.out_bus_addr,
 	};
 	hand_over(res, &all, sizeof(all));
 	return 0;

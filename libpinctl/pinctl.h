@@ -45,6 +45,7 @@ struct pinctl;
 #define PINCTL_DEVICE_VERIFY	4	/* reads and compares with the pattern */
 /* struct pinctl_device_transfer flags */
 #define PINCTL_DEVICE_DMA_SYNC	(1U << 0)	/* sync as the DMA API requires */
+#define PINCTL_DEVICE_DMA_BUS	(1U << 1)	/* @offset is a bus address, id 0 */
 
 /* pinctl_unpin() flags */
 #define PINCTL_UNPIN_DIRTY	(1U << 0)
@@ -147,6 +148,7 @@ struct pinctl_device_map_result {
 	size_t sz;
 	uint64_t id;		/* for pinctl_device_dma() and _unmap() */
 	uint32_t segments;	/* DMA segments of the mapping */
+	uint64_t bus_addr;	/* of the pin's first byte; 0 unless CAP_SYS_ADMIN */
 };
 
 /* Since 1.2: one pinctl_device_dma() request and its answer. */

@@ -15,8 +15,13 @@
 
 struct patterns {
 	regex_t re[MAX_PATTERNS];
+	int expectable[MAX_PATTERNS];	/* an "iommu-fault:" pattern */
 	int n;
 };
+
+#define EXPECTABLE	"iommu-fault:"
+#define EXPECT_BEGIN	"pintest-test: iommu faults expected"
+#define EXPECT_END	"pintest-test: iommu faults no longer expected"
 
 static void patterns_free(struct patterns *p)
 {
@@ -40,11 +45,16 @@ static int patterns_load(struct patterns *p)
 		return ret;
 	}
 	while (fgets(line, sizeof(line), f)) {
+		char *re = line;
+
 		line[strcspn(line, "\n")] = 0;
 		if (!*line || *line == '#')
 			continue;
+		p->expectable[p->n] = !strncmp(line, EXPECTABLE, strlen(EXPECTABLE));
+		if (p->expectable[p->n])
+			re += strlen(EXPECTABLE);
 		if (p->n == MAX_PATTERNS ||
-		    regcomp(&p->re[p->n], line, REG_EXTENDED | REG_NOSUB)) {
+		    regcomp(&p->re[p->n], re, REG_EXTENDED | REG_NOSUB)) {
 			printf("kmsg: bad or too many patterns in %s: %s\n", path, line);
 			ret = -EINVAL;
 			break;
@@ -57,8 +67,11 @@ static int patterns_load(struct patterns *p)
 	return ret;
 }
 
-/* A record "PRIO,SEQ,TIME,FLAGS;TEXT": a complaint, or pintest at err. */
-static int is_complaint(const struct patterns *p, const char *rec)
+/*
+ * A record "PRIO,SEQ,TIME,FLAGS;TEXT": a complaint, or pintest at err;
+ * an IOMMU fault is none while @expecting.
+ */
+static int is_complaint(const struct patterns *p, const char *rec, int expecting)
 {
 	const char *text = strchr(rec, ';');
 
@@ -68,7 +81,7 @@ static int is_complaint(const struct patterns *p, const char *rec)
 		return 1;
 	for (int i = 0; i < p->n; i++)
 		if (!regexec(&p->re[i], text, 0, NULL, 0))
-			return 1;
+			return !(p->expectable[i] && expecting);
 	return 0;
 }
 
@@ -102,7 +115,7 @@ int kmsg_reports(int fd, const char *who)
 {
 	struct patterns p;
 	char rec[8192];
-	int reports = 0;
+	int reports = 0, expecting = 0;
 	ssize_t n;
 
 	if (patterns_load(&p)) {
@@ -116,7 +129,11 @@ int kmsg_reports(int fd, const char *who)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		if (is_complaint(&p, rec)) {
+		if (strstr(rec, EXPECT_BEGIN))
+			expecting = 1;
+		else if (strstr(rec, EXPECT_END))
+			expecting = 0;
+		if (is_complaint(&p, rec, expecting)) {
 			const char *text = strchr(rec, ';');
 
 			printf("%s: kernel: %s", who, text ? text + 1 : rec);
@@ -126,4 +143,41 @@ int kmsg_reports(int fd, const char *who)
 	patterns_free(&p);
 	close(fd);
 	return reports;
+}
+
+/*
+ * Waits up to @seconds for an IOMMU fault record after @fd's position
+ * (one of the "iommu-fault:" patterns); 1 when one came, else 0 or -errno.
+ */
+int kmsg_wait_iommu_fault(int fd, double seconds)
+{
+	struct patterns p;
+	char rec[8192];
+	int ret;
+
+	ret = patterns_load(&p);
+	if (ret)
+		return ret;
+	for (int naps = 0; naps < seconds * 10;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		const char *text;
+
+		if (n < 0 && errno == EAGAIN) {
+			usleep(100000);
+			naps++;
+			continue;
+		}
+		if (n <= 0)
+			continue;	/* EPIPE: overwritten, read on */
+		rec[n] = 0;
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		for (int i = 0; i < p.n; i++)
+			if (p.expectable[i] && !regexec(&p.re[i], text, 0, NULL, 0)) {
+				patterns_free(&p);
+				return 1;
+			}
+	}
+	patterns_free(&p);
+	return 0;
 }

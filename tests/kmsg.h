@@ -12,4 +12,6 @@ int kmsg_open(void);
 void kmsg_mark(int fd, const char *text);
 int kmsg_reports(int fd, const char *who);
 
+int kmsg_wait_iommu_fault(int fd, double seconds);
+
 #endif /* KMSG_H */

@@ -47,6 +47,7 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 const char *pt_device_missing(void);
 const char *pt_memfd_pin_missing(void);
 const char *pt_edu_missing(void);
+int pt_edu_behind_iommu(void);
 
 /* KERNEL_VERSION(a, b, 0), as INFO's kernel_version has it */
 #define KV(a, b) (((a) << 16) + ((b) << 8))

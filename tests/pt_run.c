@@ -243,3 +243,11 @@ const char *pt_edu_missing(void)
 	return info.device_path != PINCTL_DEVICE_NONE ? NULL :
 	       "no edu device bound (make check-device: tools/pintest-vm --device edu)";
 }
+
+/* Whether the bound device sits behind a translating IOMMU. */
+int pt_edu_behind_iommu(void)
+{
+	struct pinctl_info2 info;
+
+	return !pt_info(&info) && info.device_path == PINCTL_DEVICE_IOMMU;
+}

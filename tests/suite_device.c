@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "pt.h"
 
 #define NPAGES 4
@@ -371,6 +372,84 @@ START_TEST(unpin_and_close_unmap_first)
 }
 END_TEST
 
+/* All of @buf's @len bytes are @c. */
+static int all_are(const char *buf, size_t len, char c)
+{
+	while (len && *buf == c)
+		buf++, len--;
+	return !len;
+}
+
+/* A device write of 64 bytes of pattern to bus address @bus. */
+static int write_bus(struct pinctl *ctx, uint64_t bus)
+{
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_FILL, PINCTL_DEVICE_DMA_BUS,
+					       bus, 64, NULL, 30);
+
+	return pinctl_device_dma(ctx, 0, &t);
+}
+
+/*
+ * A stale bus address: after DEVICE_UNMAP the IOMMU translates the
+ * address the pin had no more (iommu.strict=1: the IOTLB is flushed at
+ * unmap), so the device's write there faults, the IOMMU says so, and the
+ * page stays as the CPU left it.  The kernel log lines of that fault are
+ * expected here alone.
+ */
+START_TEST(iommu_faults_a_stale_bus_address)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	char *buf = pt_anon(PAGE);
+	uint64_t h, first;
+	int kmsg, seen;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_device_map(ctx, h, PINCTL_MAP_DEVICE_WRITES, &map), 0);
+	ck_assert_msg(map.bus_addr, "no bus address: the suite must run as root");
+	/* the address works while mapped */
+	ck_assert_int_eq(write_bus(ctx, map.bus_addr), 0);
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 0, 64, 30, &first), 0);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, map.id), 0);
+
+	memset(buf, 0x5a, PAGE);
+	kmsg = kmsg_open();
+	ck_assert_int_ge(kmsg, 0);
+	kmsg_mark(kmsg, "pintest-test: iommu faults expected");
+	ck_assert_int_eq(write_bus(ctx, map.bus_addr), 0);
+	seen = kmsg_wait_iommu_fault(kmsg, 10);
+	kmsg_mark(kmsg, "pintest-test: iommu faults no longer expected");
+	close(kmsg);
+	ck_assert_msg(seen == 1, "the IOMMU logged no fault for a write to a stale address");
+	ck_assert_msg(all_are(buf, PAGE, 0x5a), "the device wrote through a stale bus address");
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+static int write_bus_as_nobody(void *ctx)
+{
+	if (setuid(NOBODY))
+		return 100;
+	return -write_bus(ctx, 1UL << 20);
+}
+
+/*
+ * A transfer to a raw bus address is for CAP_SYS_RAWIO only, and only
+ * behind a translating IOMMU: without one the address is physical.
+ */
+START_TEST(bus_transfers_are_guarded)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_info2 info = info_of(ctx);
+
+	ck_assert_int_eq(pt_in_child(write_bus_as_nobody, ctx), EPERM);
+	if (info.device_path != PINCTL_DEVICE_IOMMU)
+		ck_assert_int_eq(write_bus(ctx, 1UL << 20), -EPERM);
+	pinctl_close(ctx);
+}
+END_TEST
+
 /* Without the device everything else works, and INFO says so. */
 START_TEST(no_device_is_reported)
 {
@@ -413,5 +492,10 @@ Suite *suite_device(struct pt_run *run)
 	       mem_unavailable(MEM_EXT4));
 	PT_ADD(run, tc, fork_while_mapped, noedu);
 	PT_ADD(run, tc, unpin_and_close_unmap_first, noedu);
+	PT_ADD(run, tc, bus_transfers_are_guarded, noedu ?: getuid() ? "needs root" : NULL);
+	/* only behind an IOMMU: elsewhere the bus address is a physical one */
+	if (!noedu && pt_edu_behind_iommu())
+		PT_ADD(run, tc, iommu_faults_a_stale_bus_address,
+		       getuid() ? "needs root (bus addresses)" : NULL);
 	return s;
 }

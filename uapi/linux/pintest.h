@@ -603,6 +603,9 @@ enum pintest_device_map_flags {
  * @out_id: the mapping, for DEVICE_DMA and DEVICE_UNMAP
  * @out_segments: DMA segments the mapping took (dma_map_sgtable())
  * @__reserved: must be 0
+ * @out_bus_addr: the bus address of the pin's first byte for the device;
+ *	0 unless whoever opened the file descriptor had CAP_SYS_ADMIN (it
+ *	may be a physical address, as a PFN is)
  *
  * Maps every page of the pin for the device with dma_map_sgtable(), as a
  * driver does before it gives the device the bus addresses.  A pin has at
@@ -617,6 +620,7 @@ struct pintest_device_map {
 	__u32 out_id;
 	__u32 out_segments;
 	__u32 __reserved;
+	__aligned_u64 out_bus_addr;
 };
 
 #define PINTEST_IOC_DEVICE_MAP _IO(PINTEST_TYPE, PINTEST_CMD_DEVICE_MAP)
@@ -628,9 +632,16 @@ struct pintest_device_map {
  *	Without it the transfer is raw: behind swiotlb, what the device
  *	wrote reaches the pages only at DEVICE_UNMAP (or a later synced
  *	transfer), and it reads what was there at DEVICE_MAP.
+ * @PINTEST_DEVICE_DMA_BUS: no mapping (@id 0): @offset is a bus address,
+ *	as a stale one a buggy driver would still hand its device, which
+ *	writes there (WRITE or FILL, at most 2 KiB within a page) whatever
+ *	it translates to now.  Only behind a translating IOMMU, which then
+ *	faults the write (EPERM without one: the address would be physical),
+ *	and only with CAP_SYS_RAWIO (EPERM)
  */
 enum pintest_device_dma_flags {
 	PINTEST_DEVICE_DMA_SYNC = 1 << 0,
+	PINTEST_DEVICE_DMA_BUS = 1 << 1,
 };
 
 /**

@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -240,10 +241,14 @@ static bool pintest_dirs_overlap(enum dma_data_direction a,
 	return a == b || a == DMA_BIDIRECTIONAL || b == DMA_BIDIRECTIONAL;
 }
 
-/* An sg table of all of @range's pages. */
-static int pintest_devmap_table(struct pintest_range *range,
+/*
+ * An sg table of all of @range's pages, in segments no longer than the
+ * DMA API maps for @dev in one piece (swiotlb bounces at most 256 KiB).
+ */
+static int pintest_devmap_table(struct device *dev, struct pintest_range *range,
 				struct sg_table *sgt)
 {
+	size_t max_segment = min_t(size_t, dma_max_mapping_size(dev), SZ_1G);
 	struct pintest_cursor cur;
 	struct page **pages;
 	unsigned long i;
@@ -255,8 +260,10 @@ static int pintest_devmap_table(struct pintest_range *range,
 	pintest_range_seek(range, 0, &cur);
 	for (i = 0; i < range->npages; i++)
 		pages[i] = pintest_range_next(&cur);
-	ret = sg_alloc_table_from_pages(sgt, pages, range->npages, 0,
-					range->npages << PAGE_SHIFT, GFP_KERNEL);
+	ret = sg_alloc_table_from_pages_segment(sgt, pages, range->npages, 0,
+						range->npages << PAGE_SHIFT,
+						round_down(max_segment, PAGE_SIZE),
+						GFP_KERNEL);
 	kvfree(pages);
 	return ret;
 }
@@ -292,7 +299,7 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 			goto err_unlock;
 		}
 	}
-	ret = pintest_devmap_table(range, &map->sgt);
+	ret = pintest_devmap_table(&edu->pdev->dev, range, &map->sgt);
 	if (ret)
 		goto err_unlock;
 	ret = dma_map_sgtable(&edu->pdev->dev, &map->sgt, map->dir, 0);

@@ -543,6 +543,79 @@ static void bench_bookkeeping(const struct bench *b)
 	}
 }
 
+/* The path INFO names for the device. */
+static const char *path_name(uint32_t path)
+{
+	static const char *const names[] = { "none", "direct", "swiotlb", "iommu" };
+
+	return path < 4 ? names[path] : "?";
+}
+
+#define DEVICE_PAGES	1024	/* mapped and unmapped, to time the DMA API */
+#define DEVICE_DMA_LEN	(4 * 4096UL)	/* the device writes: 8 transfers */
+
+/*
+ * The real device, where one is bound: the DMA API's cost of a mapping
+ * (dma_map_sgtable() + dma_unmap_sgtable() with the sg table, per page)
+ * on this path, and the device's own pace (edu: a transfer per 100 ms of
+ * QEMU's virtual time, twice per chunk through the staging buffer).
+ */
+static void bench_device(const struct bench *b)
+{
+	struct pinctl_info2 info = { .sz = sizeof(info) };
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	struct pinctl_device_transfer t = {
+		.sz = sizeof(t), .op = PINCTL_DEVICE_FILL,
+		.flags = PINCTL_DEVICE_DMA_SYNC, .len = DEVICE_DMA_LEN, .seed = 1,
+	};
+	size_t bytes = DEVICE_PAGES * 4096UL;
+	double runs[RUNS], t0, per_page, dma_s;
+	char *p = get_mem(K4K, bytes);
+	uint64_t h;
+
+	if (pinctl_info2(b->ctx, &info) || info.device_path == 0) {
+		printf("bench: SKIP device: no edu device bound (tools/pintest-vm --device edu)\n");
+		return;
+	}
+	if (!p || pinctl_pin(b->ctx, p, bytes, PINCTL_PIN_WRITE, &h)) {
+		printf("bench: device: cannot pin %zu bytes\n", bytes);
+		if (p)
+			munmap(p, bytes);
+		return;
+	}
+	for (int r = -1; r < RUNS; r++) {
+		t0 = now_ns();
+		if (pinctl_device_map(b->ctx, h, PINCTL_MAP_DEVICE_WRITES, &map) ||
+		    pinctl_device_unmap(b->ctx, map.id)) {
+			printf("bench: device: DEVICE_MAP failed\n");
+			goto out;
+		}
+		if (r >= 0)
+			runs[r] = now_ns() - t0;
+	}
+	per_page = median(runs, RUNS) / DEVICE_PAGES;
+	if (pinctl_device_map(b->ctx, h, PINCTL_MAP_DEVICE_WRITES, &map))
+		goto out;
+	t0 = now_ns();
+	if (pinctl_device_dma(b->ctx, map.id, &t)) {
+		printf("bench: device: DEVICE_DMA failed\n");
+		pinctl_device_unmap(b->ctx, map.id);
+		goto out;
+	}
+	dma_s = (now_ns() - t0) / 1e9;
+	pinctl_device_unmap(b->ctx, map.id);
+	printf("\n%-8s %-8s %8s %22s %16s\n", "device", "path", "mask", "map+unmap ns/page", "DMA KiB/s");
+	printf("%-8s %-8s %7u%s %22.1f %16.1f\n", "edu", path_name(info.device_path),
+	       info.device_dma_bits, "b", per_page, DEVICE_DMA_LEN / 1024.0 / dma_s);
+	json("\"bench\": \"device\", \"path\": \"%s\", \"dma_bits\": %u, "
+	     "\"map_unmap_ns_per_page\": %.1f, \"dma_bytes_per_s\": %.0f, \"transfers\": %llu",
+	     path_name(info.device_path), info.device_dma_bits, per_page,
+	     DEVICE_DMA_LEN / dma_s, (unsigned long long)t.transfers);
+out:
+	pinctl_unpin(b->ctx, h, 0);
+	munmap(p, bytes);
+}
+
 int main(void)
 {
 	struct bench bench = { .bytes = util_env_long("BENCH_MIB", 1024) << 20 };
@@ -555,6 +628,12 @@ int main(void)
 		fprintf(stderr, "bench: /dev/pintest: %s\n", strerror(-ret));
 		return 1;
 	}
+	/* the extra boots of make bench: the device on another path */
+	if (util_env_long("BENCH_DEVICE_ONLY", 0)) {
+		bench_device(b);
+		pinctl_close(bench.ctx);
+		return 0;
+	}
 	printf("bench: %zu MiB, median of %d runs after a warm-up\n", b->bytes >> 20, RUNS);
 	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d", b->bytes, RUNS);
 	/* huge pages first, before the other runs fragment memory */
@@ -564,6 +643,7 @@ int main(void)
 	bench_query_and_dma(b);
 	bench_threads(b);
 	bench_bookkeeping(b);
+	bench_device(b);
 	write_sysctl("/proc/sys/vm/nr_hugepages", 0);
 	pinctl_close(bench.ctx);
 	return 0;

@@ -242,6 +242,35 @@ START_TEST(device_writes_visible_as_the_dma_api_says)
 END_TEST
 
 /*
+ * A 2 MiB THP, one physically contiguous range: the mapping must come in
+ * segments the DMA API can map (swiotlb bounces 256 KiB at most), and the
+ * device reaches its first and last bytes.
+ */
+START_TEST(device_writes_a_thp)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	struct test_mem m;
+	uint64_t h, first;
+
+	mem_create(&m, MEM_THP, HUGE);
+	ck_assert_int_eq(pinctl_pin(ctx, m.addr, HUGE, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_device_map(ctx, h, PINCTL_MAP_DEVICE_WRITES |
+					   PINCTL_MAP_DEVICE_READS, &map), 0);
+	device_fill(ctx, map.id, 0, 2048, 31, PINCTL_DEVICE_DMA_SYNC);
+	device_fill(ctx, map.id, HUGE - 2048, 2048, 31, PINCTL_DEVICE_DMA_SYNC);
+	ck_assert_uint_eq(pinctl_pattern_check(m.addr, 0, 2048, 31, &first), 0);
+	ck_assert_uint_eq(pinctl_pattern_check(m.addr + HUGE - 2048, HUGE - 2048, 2048, 31,
+					       &first), 0);
+	ck_assert_uint_eq(device_mismatches(ctx, map.id, HUGE - 2048, 2048, 31), 0);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, map.id), 0);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	mem_destroy(&m);
+	pinctl_close(ctx);
+}
+END_TEST
+
+/*
  * Truncate while the device holds the pages: they leave the file, the
  * device's writes land in them (the CPU device reads them back through
  * the pin) and never in the file, not even after it grows again.
@@ -482,6 +511,7 @@ Suite *suite_device(struct pt_run *run)
 	PT_ADD(run, tc, info_names_the_path, noedu);
 	PT_ADD(run, tc, device_writes_land_in_the_pages, noedu);
 	PT_ADD(run, tc, device_reads_what_the_cpu_wrote, noedu);
+	PT_ADD(run, tc, device_writes_a_thp, noedu ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, device_writes_visible_as_the_dma_api_says,
 	       noedu ?: getuid() ? "needs root (PFNs)" : NULL);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)

@@ -37,7 +37,8 @@ START_TEST(struct_layout)
 	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, out_handle), 32);
 	ck_assert_uint_eq(offsetof(struct pintest_pin_memfd, out_nfolios), 56);
 	ck_assert_uint_eq(PINTEST_CMD_PIN_MEMFD, 0x49);
-	ck_assert_uint_eq(sizeof(struct pintest_device_map), 24);
+	ck_assert_uint_eq(sizeof(struct pintest_device_map), 32);
+	ck_assert_uint_eq(offsetof(struct pintest_device_map, out_bus_addr), 24);
 	ck_assert_uint_eq(sizeof(struct pintest_device_dma), 72);
 	ck_assert_uint_eq(offsetof(struct pintest_device_dma, out_transfers), 64);
 	ck_assert_uint_eq(sizeof(struct pintest_device_unmap), 16);

@@ -293,6 +293,10 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 	map->dir = pintest_map_dir(flags);
 
 	mutex_lock(&edu->lock);
+	/* UNPIN got in between the lookup and here: it unmapped already */
+	ret = -ENOENT;
+	if (range->devmaps_closed)
+		goto err_unlock;
 	list_for_each_entry(other, &range->devmaps, node) {
 		if (pintest_dirs_overlap(other->dir, map->dir)) {
 			ret = -EBUSY;
@@ -435,6 +439,7 @@ void pintest_device_unmap_range(struct xarray *maps, struct pintest_range *range
 	if (!edu)
 		return;
 	mutex_lock(&edu->lock);
+	range->devmaps_closed = true;
 	list_for_each_entry_safe(map, next, &range->devmaps, node)
 		pintest_devmap_free(edu, maps, map);
 	mutex_unlock(&edu->lock);

@@ -85,6 +85,8 @@ struct pintest_writer {
  * @writer: the in-flight writer, stopped before the table's reference goes
  * @devmaps: its mappings for the device (device.c), under the device's
  *	lock; torn down before the table's reference goes
+ * @devmaps_closed: the range left its table, so no DEVICE_MAP may add to
+ *	@devmaps any more (under the device's lock)
  * @nr_slots: used entries of @slots; equal to @npages when no run is stored
  * @cap_slots: allocated entries of @slots
  * @slots: the pinned pages as folio ranges (see slots.c); walk them with a
@@ -100,6 +102,7 @@ struct pintest_range {
 	bool dirty_on_release;
 	struct pintest_writer writer;
 	struct list_head devmaps;
+	bool devmaps_closed;
 	unsigned long nr_slots;
 	unsigned long cap_slots;
 	struct page **slots;

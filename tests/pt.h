@@ -76,6 +76,7 @@ struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);
 long pt_vmpin_kb(void);
 void pt_drop_caches(void);
+void pt_file_is_zero(int fd, uint64_t off, size_t len);
 char *pt_anon(size_t len);
 int pt_in_child(int (*fn)(void *), void *arg);
 

@@ -179,6 +179,20 @@ int pt_in_child(int (*fn)(void *), void *arg)
 	return WEXITSTATUS(status);
 }
 
+/* Bytes [@off, @off + @len) of the file @fd read back as zeroes. */
+void pt_file_is_zero(int fd, uint64_t off, size_t len)
+{
+	char *buf = malloc(len);
+	size_t i;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(pread(fd, buf, len, off), (ssize_t)len);
+	i = util_span_of(buf, len, 0);
+	ck_assert_msg(i == len, "byte %zu of the file is %#x, not 0",
+		      (size_t)off + i, i < len ? buf[i] & 0xff : 0);
+	free(buf);
+}
+
 void pt_drop_caches(void)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);

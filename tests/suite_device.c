@@ -171,17 +171,15 @@ END_TEST
  */
 static void check_visibility(struct pinctl *ctx, char *page, int bounce)
 {
-	static const char zero[4096];
 	uint64_t h, id, first, bad;
 
-	ck_assert_uint_eq(PAGE, sizeof(zero));
 	memset(page, 0, PAGE);
 	ck_assert_int_eq(pinctl_pin(ctx, page, PAGE, PINCTL_PIN_WRITE, &h), 0);
 	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
 	device_fill(ctx, id, 0, PAGE, 23, 0);
 	bad = pinctl_pattern_check(page, 0, PAGE, 23, &first);
 	if (bounce)
-		ck_assert_msg(!memcmp(page, zero, PAGE),
+		ck_assert_msg(util_span_of(page, PAGE, 0) == PAGE,
 			      "a bounced page changed before unmap (%llu bytes still unlike the device's)",
 			      (unsigned long long)bad);
 	else
@@ -280,7 +278,6 @@ START_TEST(truncate_while_mapped)
 	struct pinctl *ctx = pt_open();
 	struct test_mem m;
 	struct pinctl_page p[NPAGES];
-	char *back = malloc(LEN);
 	uint64_t h, id;
 
 	mem_create(&m, _i, LEN);
@@ -295,11 +292,7 @@ START_TEST(truncate_while_mapped)
 	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
 	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
 	ck_assert_int_eq(ftruncate(m.fd, LEN), 0);
-	ck_assert_int_eq(pread(m.fd, back, LEN, 0), LEN);
-	for (size_t i = 0; i < LEN; i++)
-		if (back[i])
-			ck_abort_msg("byte %zu of the file is the device's", i);
-	free(back);
+	pt_file_is_zero(m.fd, 0, LEN);
 	mem_destroy(&m);
 	pinctl_close(ctx);
 }
@@ -401,14 +394,6 @@ START_TEST(unpin_and_close_unmap_first)
 }
 END_TEST
 
-/* All of @buf's @len bytes are @c. */
-static int all_are(const char *buf, size_t len, char c)
-{
-	while (len && *buf == c)
-		buf++, len--;
-	return !len;
-}
-
 /* A device write of 64 bytes of pattern to bus address @bus. */
 static int write_bus(struct pinctl *ctx, uint64_t bus)
 {
@@ -450,7 +435,7 @@ START_TEST(iommu_faults_a_stale_bus_address)
 	kmsg_mark(kmsg, "pintest-test: iommu faults no longer expected");
 	close(kmsg);
 	ck_assert_msg(seen == 1, "the IOMMU logged no fault for a write to a stale address");
-	ck_assert_msg(all_are(buf, PAGE, 0x5a), "the device wrote through a stale bus address");
+	ck_assert_msg(util_span_of(buf, PAGE, 0x5a) == PAGE, "the device wrote through a stale bus address");
 	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
 	pinctl_close(ctx);
 }

@@ -27,10 +27,7 @@ static void query_all(struct pinctl *ctx, uint64_t h, struct pinctl_page *p)
 
 static int is_zero(const char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (buf[i])
-			return 0;
-	return 1;
+	return util_span_of(buf, len, 0) == len;
 }
 
 /* Reads the file back from the disk, not from the mapping. */

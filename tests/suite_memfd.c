@@ -81,20 +81,6 @@ static void check_file(int fd, uint64_t off, size_t len, uint64_t seed)
 	free(buf);
 }
 
-static void check_zero(int fd, uint64_t off, size_t len)
-{
-	char *buf = malloc(len);
-	size_t i = 0;
-
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, len, off), (ssize_t)len);
-	while (i < len && !buf[i])
-		i++;
-	ck_assert_msg(i == len, "byte %zu of the file is %#x, not 0",
-		      (size_t)off + i, i < len ? buf[i] & 0xff : 0);
-	free(buf);
-}
-
 /*
  * Two large folios of the file, or four small ones, pinned from the second
  * page to the one before the last: every folio is pinned once (exact
@@ -200,9 +186,9 @@ START_TEST(truncate_under_a_file_pin)
 	ck_assert_int_eq(pinctl_dma_verify(ctx, res.handle, 0, len, 6), 0);
 
 	ck_assert_int_eq(ftruncate(m.fd, len), 0);
-	check_zero(m.fd, 0, len);
+	pt_file_is_zero(m.fd, 0, len);
 	ck_assert_int_eq(pinctl_unpin(ctx, res.handle, PINCTL_UNPIN_DIRTY), 0);
-	check_zero(m.fd, 0, len);
+	pt_file_is_zero(m.fd, 0, len);
 	mem_destroy(&m);
 	free(p);
 	pinctl_close(ctx);
@@ -236,7 +222,7 @@ START_TEST(punch_under_a_file_pin)
 	}
 	ck_assert_int_eq(pinctl_dma_fill(ctx, res.handle, 0, len, 8), 0);
 	ck_assert_int_eq(pinctl_unpin(ctx, res.handle, PINCTL_UNPIN_DIRTY), 0);
-	check_zero(m.fd, PAGE, 2 * PAGE);
+	pt_file_is_zero(m.fd, PAGE, 2 * PAGE);
 	{
 		char *buf = malloc(len);
 		uint64_t first;

@@ -47,3 +47,13 @@ int util_errno_documented(int err)
 	}
 	return 0;
 }
+
+size_t util_span_of(const void *buf, size_t len, int c)
+{
+	const unsigned char *p = buf;
+	size_t i = 0;
+
+	while (i < len && p[i] == (unsigned char)c)
+		i++;
+	return i;
+}

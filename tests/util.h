@@ -16,5 +16,7 @@ double util_now(void);			/* seconds, CLOCK_MONOTONIC */
 double util_env_num(const char *name, double fallback);
 long util_env_long(const char *name, long fallback);
 int util_errno_documented(int err);	/* a positive errno */
+/* how many bytes at the start of @buf are @c: @len when all are */
+size_t util_span_of(const void *buf, size_t len, int c);
 
 #endif /* UTIL_H */

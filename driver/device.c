@@ -270,12 +270,14 @@ static int pintest_devmap_table(struct device *dev, struct pintest_range *range,
 
 /*
  * DEVICE_MAP: @range's pages mapped for the device in the directions of
- * @flags, stored in @maps under a new *@id; *@bus the first byte's bus
- * address when @show_bus.
+ * @flags as *@mapp, under *@id reserved in @maps; *@bus the first byte's
+ * bus address when @show_bus.  Nobody finds the mapping, by id or through
+ * @range, before pintest_device_map_publish(); until then the reference
+ * it holds keeps the pages pinned, whatever UNPIN does meanwhile.
  */
 int pintest_device_map(struct xarray *maps, struct pintest_range *range,
-		       u32 flags, bool show_bus, u32 *id, u32 *segments,
-		       u64 *bus)
+		       u32 flags, bool show_bus, struct pintest_devmap **mapp,
+		       u32 *id, u32 *segments, u64 *bus)
 {
 	struct pintest_edu *edu = pintest_edu;
 	struct pintest_devmap *map, *other;
@@ -291,6 +293,7 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 	if (!map)
 		return -ENOMEM;
 	map->dir = pintest_map_dir(flags);
+	INIT_LIST_HEAD(&map->node);
 
 	mutex_lock(&edu->lock);
 	/* UNPIN got in between the lookup and here: it unmapped already */
@@ -309,12 +312,12 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 	ret = dma_map_sgtable(&edu->pdev->dev, &map->sgt, map->dir, 0);
 	if (ret)
 		goto err_table;
-	ret = xa_alloc(maps, &map->id, map, xa_limit_31b, GFP_KERNEL);
+	ret = xa_alloc(maps, &map->id, XA_ZERO_ENTRY, xa_limit_31b, GFP_KERNEL);
 	if (ret)
 		goto err_unmap;
 	pintest_range_get(range);
 	map->range = range;
-	list_add_tail(&map->node, &range->devmaps);
+	*mapp = map;
 	*id = map->id;
 	*segments = map->sgt.nents;
 	*bus = show_bus ? sg_dma_address(map->sgt.sgl) : 0;
@@ -341,6 +344,35 @@ static void pintest_devmap_free(struct pintest_edu *edu, struct xarray *maps,
 	sg_free_table(&map->sgt);
 	pintest_range_put(map->range);
 	kfree(map);
+}
+
+/*
+ * The caller of DEVICE_MAP knows @map's id: it becomes a mapping of its
+ * pin, unless UNPIN released the pin meanwhile and so unmapped it.
+ * Replacing the reserved entry allocates nothing, so it cannot fail.
+ */
+void pintest_device_map_publish(struct xarray *maps, struct pintest_devmap *map)
+{
+	struct pintest_edu *edu = pintest_edu;
+
+	mutex_lock(&edu->lock);
+	if (map->range->devmaps_closed) {
+		pintest_devmap_free(edu, maps, map);
+	} else {
+		list_add_tail(&map->node, &map->range->devmaps);
+		xa_store(maps, map->id, map, GFP_KERNEL);
+	}
+	mutex_unlock(&edu->lock);
+}
+
+/* The reply of DEVICE_MAP could not be copied out: nobody knows @map. */
+void pintest_device_map_abort(struct xarray *maps, struct pintest_devmap *map)
+{
+	struct pintest_edu *edu = pintest_edu;
+
+	mutex_lock(&edu->lock);
+	pintest_devmap_free(edu, maps, map);
+	mutex_unlock(&edu->lock);
 }
 
 /* DEVICE_DMA: @walk's bytes moved by the device through mapping @id. */
@@ -424,6 +456,65 @@ int pintest_device_unmap(struct xarray *maps, u32 id)
 	else
 		ret = -ENOENT;
 	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+/* @range's mapping for device writes, under the device's lock; or NULL. */
+static struct pintest_devmap *pintest_devmap_writable(struct pintest_range *range)
+{
+	struct pintest_devmap *map;
+
+	list_for_each_entry(map, &range->devmaps, node) {
+		if (map->dir != DMA_TO_DEVICE)
+			return map;
+	}
+	return NULL;
+}
+
+/* Whether the device may write @range now: ENODEV, EPERM or 0. */
+int pintest_device_can_write(struct pintest_range *range)
+{
+	struct pintest_edu *edu = pintest_edu;
+	int ret;
+
+	if (!edu)
+		return -ENODEV;
+	mutex_lock(&edu->lock);
+	ret = pintest_devmap_writable(range) ? 0 : -EPERM;
+	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+/*
+ * One step of the in-flight writer on the device: the pattern of @seed
+ * written from @offset through @range's mapping for device writes, at most
+ * @length bytes and one transfer, *@done of them.  ENOENT once the range
+ * has no such mapping any more.
+ */
+int pintest_device_fill_step(struct pintest_range *range, u64 offset,
+			     u64 length, u64 seed, u64 *done)
+{
+	struct pintest_edu *edu = pintest_edu;
+	struct pintest_walk walk = {
+		.op = PINTEST_DMA_FILL,
+		.offset = offset,
+		.length = min3(length, (u64)EDU_XFER_MAX,
+			       PAGE_SIZE - offset_in_page(offset)),
+		.seed = seed,
+	};
+	struct pintest_devmap *map;
+	u64 transfers = 0;
+	int ret;
+
+	*done = 0;
+	if (!edu)
+		return -ENODEV;
+	mutex_lock(&edu->lock);
+	map = pintest_devmap_writable(range);
+	ret = map ? pintest_devmap_walk(edu, map, &walk, &transfers) : -ENOENT;
+	mutex_unlock(&edu->lock);
+	if (!ret)
+		*done = walk.length;
 	return ret;
 }
 

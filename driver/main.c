@@ -281,6 +281,7 @@ static int pintest_ioctl_dma_stop(struct pintest_ucmd *ucmd)
 static int pintest_ioctl_device_map(struct pintest_ucmd *ucmd)
 {
 	struct pintest_device_map *cmd = ucmd->cmd;
+	struct pintest_devmap *map;
 	struct pintest_range *range;
 	int ret;
 
@@ -290,15 +291,17 @@ static int pintest_ioctl_device_map(struct pintest_ucmd *ucmd)
 	if (!range)
 		return -ENOENT;
 	ret = pintest_device_map(&ucmd->pf->maps, range, cmd->flags,
-				 ucmd->pf->show_pfn, &cmd->out_id,
+				 ucmd->pf->show_pfn, &map, &cmd->out_id,
 				 &cmd->out_segments, &cmd->out_bus_addr);
 	pintest_range_put(range);
 	if (ret)
 		return ret;
+	/* as PIN: the id is told first, and only then may anyone use it */
 	ret = pintest_respond(ucmd, sizeof(*cmd));
-	/* a mapping nobody was told of goes again */
 	if (ret)
-		pintest_device_unmap(&ucmd->pf->maps, cmd->out_id);
+		pintest_device_map_abort(&ucmd->pf->maps, map);
+	else
+		pintest_device_map_publish(&ucmd->pf->maps, map);
 	return ret;
 }
 

@@ -46,8 +46,12 @@
  *	by itself (release store) or by whoever cancelled it
  * @nr_running: the owning file's count of running writers, which START
  *	raised and whoever clears @running lowers
+ * @device: the real device writes, one transfer per run of @work, through
+ *	the range's mapping for device writes; else the CPU, a pass per run
  * @offset: where each pass starts, from the start of the range
  * @length: bytes each pass fills
+ * @pos: bytes of the current pass done (@device only); written by the
+ *	work only
  * @seed: the pattern seed
  * @count: passes to write, 0 for no limit
  * @deadline: jiffies after which no pass starts
@@ -60,8 +64,10 @@ struct pintest_writer {
 	bool dead;
 	bool running;
 	atomic_t *nr_running;
+	bool device;
 	u64 offset;
 	u64 length;
+	u64 pos;
 	u64 seed;
 	u64 count;
 	unsigned long deadline;
@@ -130,7 +136,8 @@ struct pintest_cursor {
  *	frame numbers (decided once, at open, as /proc/PID/pagemap does)
  * @nr_writers: writers running on this file's ranges
  * @maps: mapping id -> struct pintest_devmap (DEVICE_MAP), changed and
- *	looked up under the device's lock
+ *	looked up under the device's lock.  A mapping being created holds
+ *	XA_ZERO_ENTRY until its DEVICE_MAP has told the caller its id.
  */
 struct pintest_file {
 	struct xarray pins;
@@ -241,9 +248,16 @@ int pintest_probe(struct pintest_probe *cmd, bool show_pfn);
 
 /* device.c */
 u32 pintest_device_path(u32 *dma_bits);
+struct pintest_devmap;
 int pintest_device_map(struct xarray *maps, struct pintest_range *range,
-		       u32 flags, bool show_bus, u32 *id, u32 *segments,
-		       u64 *bus);
+		       u32 flags, bool show_bus, struct pintest_devmap **mapp,
+		       u32 *id, u32 *segments, u64 *bus);
+void pintest_device_map_publish(struct xarray *maps,
+				struct pintest_devmap *map);
+void pintest_device_map_abort(struct xarray *maps, struct pintest_devmap *map);
+int pintest_device_can_write(struct pintest_range *range);
+int pintest_device_fill_step(struct pintest_range *range, u64 offset,
+			     u64 length, u64 seed, u64 *done);
 int pintest_device_dma(struct xarray *maps, u32 id, bool sync,
 		       struct pintest_walk *walk, u64 *transfers);
 int pintest_device_dma_bus(struct pintest_walk *walk, u64 *transfers);

@@ -2,8 +2,9 @@
 /*
  * The in-flight writer: a device that keeps DMAing into a range while the
  * process does whatever it likes with the memory.  It is a work item on
- * pintest's own unbound workqueue that fills the span once per run and
- * queues itself again until its pass count or deadline is reached.
+ * pintest's own unbound workqueue that fills the span once per run (the
+ * CPU device) or one transfer of it per run (the real one, at its pace)
+ * and queues itself again until its pass count or deadline is reached.
  * Whoever stops it (STOP, or the range leaving its table) cancels it
  * synchronously, so once they return no pass is running and none will
  * start: the pages stay pinned for as long as the writer can touch them.
@@ -22,6 +23,24 @@ static bool pintest_writer_done(const struct pintest_writer *w)
 	return time_after_eq(jiffies, w->deadline);
 }
 
+/* A pass's next transfer on the device; false once it cannot go on. */
+static bool pintest_writer_device_step(struct pintest_range *range,
+				       struct pintest_writer *w)
+{
+	u64 done;
+
+	if (pintest_device_fill_step(range, w->offset + w->pos,
+				     w->length - w->pos, w->seed, &done))
+		return false;	/* unmapped, or the device broke */
+	w->bytes += done;
+	w->pos += done;
+	if (w->pos == w->length) {
+		w->pos = 0;
+		w->passes++;
+	}
+	return true;
+}
+
 static void pintest_writer_work(struct work_struct *work)
 {
 	struct pintest_writer *w = container_of(work, struct pintest_writer,
@@ -34,11 +53,16 @@ static void pintest_writer_work(struct work_struct *work)
 		.length = w->length,
 		.seed = w->seed,
 	};
+	bool more = true;
 
-	pintest_dma(range, &walk);
-	w->passes++;
-	w->bytes += w->length;
-	if (pintest_writer_done(w)) {
+	if (w->device) {
+		more = pintest_writer_device_step(range, w);
+	} else {
+		pintest_dma(range, &walk);
+		w->passes++;
+		w->bytes += w->length;
+	}
+	if (!more || pintest_writer_done(w)) {
 		atomic_dec(w->nr_running);
 		/* pairs with the acquire in START */
 		smp_store_release(&w->running, false);
@@ -64,23 +88,29 @@ static bool pintest_writer_claim(atomic_t *nr_running)
 /*
  * DMA_START: EINVAL for flags or a zero length, ERANGE outside the range,
  * EPERM for a read-only range, EBUSY when it has a writer running, ENOENT
- * once it left its table, ENOSPC when the file has max_writers running.
- * A writer without count or duration stops after writer_max_ms.
+ * once it left its table, ENOSPC when the file has max_writers running;
+ * on the device, ENODEV without one and EPERM without a mapping for its
+ * writes.  A writer without count or duration stops after writer_max_ms.
  */
 int pintest_writer_start(struct pintest_range *range,
 			 const struct pintest_dma_start *cmd)
 {
 	struct pintest_writer *w = &range->writer;
+	bool device = cmd->flags & PINTEST_DMA_START_DEVICE;
 	unsigned int ms = cmd->duration_ms;
 	int ret;
 
-	if (cmd->flags || !cmd->length)
+	if (cmd->flags & ~PINTEST_DMA_START_DEVICE || !cmd->length)
 		return -EINVAL;
 	ret = pintest_range_check_bytes(range, cmd->offset, cmd->length);
 	if (ret)
 		return ret;
 	if (!range->writable)
 		return -EPERM;
+	/* a mapping unmapped after this check ends the writer at its start */
+	ret = device ? pintest_device_can_write(range) : 0;
+	if (ret)
+		return ret;
 	if (!ms && !cmd->count)
 		ms = READ_ONCE(pintest_writer_max_ms);
 
@@ -92,8 +122,10 @@ int pintest_writer_start(struct pintest_range *range,
 	} else if (!pintest_writer_claim(w->nr_running)) {
 		ret = -ENOSPC;
 	} else {
+		w->device = device;
 		w->offset = cmd->offset;
 		w->length = cmd->length;
+		w->pos = 0;
 		w->seed = cmd->seed;
 		w->count = cmd->count;
 		/* without a duration, a deadline the passes reach first */

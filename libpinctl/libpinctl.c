@@ -477,12 +477,13 @@ PINCTL_EXPORT int pinctl_device_unmap(struct pinctl *ctx, uint64_t id)
 	return pinctl_ioctl(ctx, PINTEST_IOC_DEVICE_UNMAP, &cmd);
 }
 
-PINCTL_EXPORT int pinctl_dma_start(struct pinctl *ctx, uint64_t handle,
-				   uint64_t offset, size_t len, uint64_t seed,
-				   uint64_t count, uint32_t duration_ms)
+static int writer_start(struct pinctl *ctx, uint32_t flags, uint64_t handle,
+			uint64_t offset, size_t len, uint64_t seed,
+			uint64_t count, uint32_t duration_ms)
 {
 	struct pintest_dma_start cmd = {
 		.size = sizeof(cmd),
+		.flags = flags,
 		.handle = (uint32_t)handle,
 		.duration_ms = duration_ms,
 		.offset = offset,
@@ -493,6 +494,23 @@ PINCTL_EXPORT int pinctl_dma_start(struct pinctl *ctx, uint64_t handle,
 
 	CHECK_HANDLE(handle);
 	return pinctl_ioctl(ctx, PINTEST_IOC_DMA_START, &cmd);
+}
+
+PINCTL_EXPORT int pinctl_dma_start(struct pinctl *ctx, uint64_t handle,
+				   uint64_t offset, size_t len, uint64_t seed,
+				   uint64_t count, uint32_t duration_ms)
+{
+	return writer_start(ctx, 0, handle, offset, len, seed, count,
+			    duration_ms);
+}
+
+PINCTL_EXPORT int pinctl_device_start(struct pinctl *ctx, uint64_t handle,
+				      uint64_t offset, size_t len,
+				      uint64_t seed, uint64_t count,
+				      uint32_t duration_ms)
+{
+	return writer_start(ctx, PINTEST_DMA_START_DEVICE, handle, offset, len,
+			    seed, count, duration_ms);
 }
 
 PINCTL_EXPORT int pinctl_dma_stop(struct pinctl *ctx, uint64_t handle,

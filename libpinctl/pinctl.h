@@ -191,6 +191,10 @@ int pinctl_device_map(struct pinctl *ctx, uint64_t handle, unsigned int flags,
 int pinctl_device_dma(struct pinctl *ctx, uint64_t id,
 		      struct pinctl_device_transfer *t);
 int pinctl_device_unmap(struct pinctl *ctx, uint64_t id);
+/* the in-flight writer on the device, through the pin's writable mapping */
+int pinctl_device_start(struct pinctl *ctx, uint64_t handle, uint64_t offset,
+			size_t len, uint64_t seed, uint64_t count,
+			uint32_t duration_ms);
 int pinctl_query(struct pinctl *ctx, uint64_t handle, uint64_t first,
 		 uint64_t count, struct pinctl_page *out);
 int pinctl_probe(struct pinctl *ctx, const void *addr, size_t len,

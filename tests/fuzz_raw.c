@@ -106,6 +106,7 @@ static size_t valid_request(struct worker *w, int which, void *buf)
 	case PINTEST_IOC_DMA_START: {
 		struct pintest_dma_start *c = buf;
 
+		c->flags = (uint32_t)fuzz_below(w, 2);	/* the CPU, or the device */
 		c->handle = some_handle(w);
 		c->duration_ms = fuzz_below(w, 20);
 		c->length = 1 + fuzz_below(w, PAGE);

@@ -74,6 +74,8 @@ Suite *suite_kmsg_selftest(struct pt_run *run);
 
 struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);
+void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
+		       uint64_t bytes);
 long pt_vmpin_kb(void);
 void pt_drop_caches(void);
 void pt_file_is_zero(int fd, uint64_t off, size_t len);

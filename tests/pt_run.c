@@ -146,6 +146,26 @@ void pt_stats(struct pinctl *ctx, struct pinctl_stats *s)
 	ck_assert_msg(ret == 0, "pinctl_stats: %s", strerror(-ret));
 }
 
+/*
+ * Waits until the module has moved @bytes more DMA bytes than @since
+ * counted: 60 s at most, for the real device's transfers are slow on TCG.
+ */
+void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
+		       uint64_t bytes)
+{
+	struct pinctl_stats s;
+
+	for (int tries = 0; tries < 1200; tries++) {
+		pt_stats(ctx, &s);
+		if (s.dma_bytes - since->dma_bytes >= bytes)
+			return;
+		usleep(50 * 1000);
+	}
+	ck_abort_msg("the device moved %llu of %llu bytes in 60 s",
+		     (unsigned long long)(s.dma_bytes - since->dma_bytes),
+		     (unsigned long long)bytes);
+}
+
 /* pinned_vm of this process, as /proc/self/status reports it. */
 long pt_vmpin_kb(void)
 {

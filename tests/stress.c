@@ -24,16 +24,30 @@ int stress_timeout(void)
 	return (int)(scenario_seconds() * 2) + 120;
 }
 
+/* How a row's label says the kind is pinned and written. */
+const char *stress_how(int i)
+{
+	if (i & STRESS_ON_DEVICE)
+		return "@edu";
+	return i & STRESS_BY_FILE ? "@memfd_pin" : "";
+}
+
+/*
+ * The CPU rows of a scenario share its seconds; a device row gets a
+ * quarter of them, for its iterations take about a second each (a
+ * transfer is 100 ms of the device's time).
+ */
 void stress_begin(struct stress *st, const char *scenario, int i, int nkinds)
 {
 	memset(st, 0, sizeof(*st));
 	st->scenario = scenario;
-	st->by_file = i >= STRESS_BY_FILE;
+	st->by_file = !!(i & STRESS_BY_FILE);
+	st->device = !!(i & STRESS_ON_DEVICE);
 	snprintf(st->label, sizeof(st->label), "%s%s", mem_name(stress_kind(i)),
-		 st->by_file ? "@memfd_pin" : "");
+		 stress_how(i));
 	st->ctx = pt_open();
 	st->start = util_now();
-	st->deadline = st->start + scenario_seconds() / nkinds;
+	st->deadline = st->start + scenario_seconds() / (st->device ? 4 : nkinds);
 	st->next_progress = 30;
 	st->max_iterations = util_env_num("PINTEST_STRESS_ITERATIONS", 0);
 	pt_stats(st->ctx, &st->before);
@@ -55,6 +69,53 @@ void stress_pin(struct stress *st, const struct test_mem *m, size_t len,
 	}
 	ck_assert_int_eq(pinctl_pin_memfd(st->ctx, m->fd, 0, len, PINCTL_PIN_WRITE, &res), 0);
 	*h = res.handle;
+}
+
+/*
+ * The in-flight writer fills @len bytes of pin @h with the pattern of
+ * @seed, pass after pass: the CPU, or the device through a mapping for
+ * its writes, once it has written its first transfer.
+ */
+void stress_writer_start(struct stress *st, uint64_t h, size_t len,
+			 uint64_t seed)
+{
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	struct pinctl_stats before;
+
+	if (!st->device) {
+		ck_assert_int_eq(pinctl_dma_start(st->ctx, h, 0, len, seed, 0, 0), 0);
+		return;
+	}
+	ck_assert_int_eq(pinctl_device_map(st->ctx, h, PINCTL_MAP_DEVICE_WRITES, &map), 0);
+	st->map = map.id;
+	pt_stats(st->ctx, &before);
+	ck_assert_int_eq(pinctl_device_start(st->ctx, h, 0, len, seed, 0, 0), 0);
+	pt_wait_dma_bytes(st->ctx, &before, 1);
+}
+
+/*
+ * Stops the writer (the device once it has written again since whatever
+ * raced it, and then its mapping is unmapped, so the CPU sees what it
+ * wrote): the bytes it wrote must hold the pattern, and the CPU fills
+ * those it did not reach in its first pass.
+ */
+void stress_writer_stop(struct stress *st, uint64_t h, size_t len,
+			uint64_t seed)
+{
+	struct pinctl_stats before;
+	uint64_t bytes, bad;
+
+	if (st->device) {
+		pt_stats(st->ctx, &before);
+		pt_wait_dma_bytes(st->ctx, &before, 1);
+	}
+	ck_assert_int_eq(pinctl_dma_stop(st->ctx, h, NULL, &bytes), 0);
+	if (st->device)
+		ck_assert_int_eq(pinctl_device_unmap(st->ctx, st->map), 0);
+	if (bytes < len)
+		ck_assert_int_eq(pinctl_dma_fill(st->ctx, h, bytes, len - bytes, seed), 0);
+	ck_assert_int_eq(pinctl_dma_compare(st->ctx, h, 0, len, seed, &bad, NULL), 0);
+	st->mismatches += bad;
 }
 
 int stress_more(struct stress *st)

@@ -14,9 +14,11 @@
 
 /*
  * A stress case's index: a memory kind, pinned by address, or that kind
- * + STRESS_BY_FILE, pinned by file offset (PIN_MEMFD, memfd_pin_folios()).
+ * + STRESS_BY_FILE, pinned by file offset (PIN_MEMFD, memfd_pin_folios()),
+ * or + STRESS_ON_DEVICE, written by the real device rather than the CPU.
  */
-#define STRESS_BY_FILE	64
+#define STRESS_BY_FILE		64
+#define STRESS_ON_DEVICE	128
 
 static inline enum mem_kind stress_kind(int i)
 {
@@ -27,6 +29,8 @@ struct stress {
 	const char *scenario;
 	char label[48];		/* the kind, and how it is pinned */
 	int by_file;
+	int device;		/* the writer is the edu device */
+	uint64_t map;		/* its mapping of the pin being written */
 	struct pinctl *ctx;
 	double start, deadline;
 	long next_progress;	/* seconds after start; claimed atomically */
@@ -38,9 +42,14 @@ struct stress {
 	int kmsg;
 };
 
+const char *stress_how(int i);
 void stress_begin(struct stress *st, const char *scenario, int i, int nkinds);
 void stress_pin(struct stress *st, const struct test_mem *m, size_t len,
 		uint64_t *h);
+void stress_writer_start(struct stress *st, uint64_t h, size_t len,
+			 uint64_t seed);
+void stress_writer_stop(struct stress *st, uint64_t h, size_t len,
+			uint64_t seed);
 int stress_more(struct stress *st);
 void stress_end(struct stress *st);
 int stress_timeout(void);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +395,149 @@ START_TEST(unpin_and_close_unmap_first)
 }
 END_TEST
 
+/*
+ * Until @h's writer has ended by itself: a CPU writer of 8 bytes of the
+ * pattern of @seed at 0 may then start, and is stopped.
+ */
+static void wait_writer_ended(struct pinctl *ctx, uint64_t h, uint64_t seed)
+{
+	int ret = -EBUSY;
+
+	for (int tries = 0; tries < 1200 && ret == -EBUSY; tries++) {
+		ret = pinctl_dma_start(ctx, h, 0, 8, seed, 1, 0);
+		if (ret == -EBUSY)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(ret == 0, "the device's writer still ran after 60 s: %s",
+		      strerror(-ret));
+	ck_assert_int_eq(pinctl_dma_stop(ctx, h, NULL, NULL), 0);
+}
+
+/*
+ * The in-flight writer on the device: it writes its passes through the
+ * pin's mapping for device writes, the CPU sees them once unmapped, and it
+ * ends by itself when the mapping goes (DEVICE_UNMAP, UNPIN).
+ */
+START_TEST(device_writer_ends_with_its_mapping)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(LEN);
+	long vm0 = pt_vmpin_kb();
+	uint64_t h, id, passes, bytes;
+	struct pinctl_stats s0, s;
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_device_start(ctx, h, 0, PAGE, 40, 1, 0), -EPERM);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_device_start(ctx, h, PAGE, 2 * PAGE, 40, 2, 0), 0);
+	ck_assert_int_eq(pinctl_dma_start(ctx, h, 0, PAGE, 40, 1, 0), -EBUSY);
+	pt_wait_dma_bytes(ctx, &s0, 2 * 2 * PAGE);
+	ck_assert_int_eq(pinctl_dma_stop(ctx, h, &passes, &bytes), 0);
+	ck_assert_uint_eq(passes, 2);		/* and not one more */
+	ck_assert_uint_eq(bytes, 2 * 2 * PAGE);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	ck_assert_uint_eq(pinctl_pattern_check(buf + PAGE, PAGE, 2 * PAGE, 40, NULL), 0);
+	ck_assert_int_eq(buf[0], 0);		/* outside the span */
+	ck_assert_int_eq(buf[3 * PAGE], 0);
+	ck_assert_int_eq(pinctl_device_start(ctx, h, 0, PAGE, 41, 0, 0), -EPERM);
+
+	/* a writer without end ends with its mapping, after its transfer */
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_device_start(ctx, h, 0, LEN, 41, 0, 0), 0);
+	pt_wait_dma_bytes(ctx, &s0, 1);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	wait_writer_ended(ctx, h, 41);
+	/* a transfer is 2 KiB at most, and at least one was done */
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 0, 2048, 41, NULL), 0);
+
+	/* and with its pin, which UNPIN unmaps */
+	map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_device_start(ctx, h, 0, LEN, 42, 0, 0), 0);
+	pt_wait_dma_bytes(ctx, &s0, 1);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
+	ck_assert_uint_eq(pinctl_pattern_check(buf, 0, 2048, 42, NULL), 0);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins - 1);
+	ck_assert_int_eq(pt_vmpin_kb(), vm0);
+	pinctl_close(ctx);
+}
+END_TEST
+
+struct map_race {
+	struct pinctl *ctx;
+	uint64_t h;
+	int ready, go;
+	int delay;	/* spins before DEVICE_MAP */
+	int ret;
+	uint64_t id;
+};
+
+static void *map_racing(void *p)
+{
+	struct map_race *a = p;
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+
+	__atomic_store_n(&a->ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&a->go, __ATOMIC_ACQUIRE))
+		;
+	for (volatile int spin = 0; spin < a->delay; spin++)
+		;
+	a->ret = pinctl_device_map(a->ctx, a->h, PINCTL_MAP_DEVICE_WRITES, &map);
+	a->id = map.id;
+	return NULL;
+}
+
+/*
+ * DEVICE_MAP against UNPIN of the same pin: either the map loses (ENOENT)
+ * or UNPIN unmaps what it made; no mapping outlives its pin, nothing stays
+ * pinned or charged.
+ */
+START_TEST(device_map_races_unpin)
+{
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_FILL, 0, 0, 8,
+					       NULL, 43);
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(LEN);
+	long vm0 = pt_vmpin_kb();
+	struct pinctl_stats s0, s;
+	int won = 0, rounds = 200;
+
+	pt_stats(ctx, &s0);
+	for (int i = 0; i < rounds; i++) {
+		/* one side a little later each round, to meet everywhere */
+		int delay = i / 2 * 20;
+		struct map_race a = { .ctx = ctx, .delay = i % 2 ? delay : 0 };
+		pthread_t thread;
+
+		ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &a.h), 0);
+		ck_assert_int_eq(pthread_create(&thread, NULL, map_racing, &a), 0);
+		while (!__atomic_load_n(&a.ready, __ATOMIC_ACQUIRE))
+			;
+		__atomic_store_n(&a.go, 1, __ATOMIC_RELEASE);
+		for (volatile int spin = 0; spin < (i % 2 ? 0 : delay); spin++)
+			;
+		ck_assert_int_eq(pinctl_unpin(ctx, a.h, 0), 0);
+		ck_assert_int_eq(pthread_join(thread, NULL), 0);
+		if (a.ret == -ENOENT)
+			continue;
+		ck_assert_int_eq(a.ret, 0);
+		ck_assert_int_eq(pinctl_device_dma(ctx, a.id, &t), -ENOENT);
+		ck_assert_int_eq(pinctl_device_unmap(ctx, a.id), -ENOENT);
+		won++;
+	}
+	printf("device_map_races_unpin: %d of %d maps came before their UNPIN\n",
+	       won, rounds);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages);
+	ck_assert_int_eq(pt_vmpin_kb(), vm0);
+	pinctl_close(ctx);
+}
+END_TEST
+
 /* A device write of 64 bytes of pattern to bus address @bus. */
 static int write_bus(struct pinctl *ctx, uint64_t bus)
 {
@@ -507,6 +651,8 @@ Suite *suite_device(struct pt_run *run)
 	       mem_unavailable(MEM_EXT4));
 	PT_ADD(run, tc, fork_while_mapped, noedu);
 	PT_ADD(run, tc, unpin_and_close_unmap_first, noedu);
+	PT_ADD(run, tc, device_writer_ends_with_its_mapping, noedu);
+	PT_ADD(run, tc, device_map_races_unpin, noedu);
 	PT_ADD(run, tc, bus_transfers_are_guarded, noedu ?: getuid() ? "needs root" : NULL);
 	/* only behind an IOMMU: elsewhere the bus address is a physical one */
 	if (!noedu && pt_edu_behind_iommu())

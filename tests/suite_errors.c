@@ -328,7 +328,7 @@ static int start_twice(struct fix *f)
 
 static int start_flags(struct fix *f)
 {
-	struct pintest_dma_start cmd = { .size = sizeof(cmd), .flags = 1,
+	struct pintest_dma_start cmd = { .size = sizeof(cmd), .flags = 1U << 7,
 					 .handle = f->rw, .length = PAGE };
 
 	return raw(f, PINTEST_IOC_DMA_START, &cmd);
@@ -490,6 +490,19 @@ static int devunmap_reserved(struct fix *f)
 					    .__reserved = 1 };
 	return raw(f, PINTEST_IOC_DEVICE_UNMAP, &cmd);
 }
+static int devstart(struct fix *f) { return pinctl_device_start(f->ctx, f->rw, 0, PAGE, 1, 1, 0); }
+static int devstart_reads_only(struct fix *f)
+{
+	uint64_t id;
+
+	ck_assert_int_eq(dev_map(f, f->rw, PINCTL_MAP_DEVICE_READS, &id), 0);
+	return devstart(f);
+}
+static int devstart_past_end(struct fix *f)
+{
+	dev_both(f);
+	return pinctl_device_start(f->ctx, f->rw, PAGE, LEN, 1, 1, 0);
+}
 static int devmap_no_device(struct fix *f) { uint64_t id; return dev_map(f, f->rw, PINCTL_MAP_DEVICE_READS, &id); }
 static int devdma_no_device(struct fix *f) { return dev_dma(f, 1, PINCTL_DEVICE_FILL, 0, 0, 8); }
 static int devunmap_no_device(struct fix *f) { return pinctl_device_unmap(f->ctx, 1); }
@@ -596,6 +609,9 @@ static const struct row device_rows[] = {
 	{ "device_dma: device read through a writes mapping", devdma_read_through_writes, -EPERM },
 	{ "device_unmap: unknown mapping", devunmap_unknown_id, -ENOENT },
 	{ "device_unmap: reserved word set", devunmap_reserved, -EINVAL },
+	{ "device_start: pin not mapped", devstart, -EPERM },
+	{ "device_start: mapped for device reads only", devstart_reads_only, -EPERM },
+	{ "device_start: past the end", devstart_past_end, -ERANGE },
 };
 
 /* ... and where it is not */
@@ -603,6 +619,7 @@ static const struct row no_device_rows[] = {
 	{ "device_map: no device", devmap_no_device, -ENODEV },
 	{ "device_dma: no device", devdma_no_device, -ENODEV },
 	{ "device_unmap: no device", devunmap_no_device, -ENODEV },
+	{ "device_start: no device", devstart, -ENODEV },
 };
 
 #define NDEVICE_ROWS ((int)(sizeof(device_rows) / sizeof(device_rows[0])))

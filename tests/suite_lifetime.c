@@ -274,20 +274,13 @@ START_TEST(writer_count_and_stop)
 	struct pinctl *ctx = pt_open();
 	char *buf = pt_anon(4 * PAGE);
 	uint64_t h, passes, bytes;
-
-	struct pinctl_stats s0, s;
+	struct pinctl_stats s0;
 	int ret, tries;
 
 	ck_assert_int_eq(pinctl_pin(ctx, buf, 4 * PAGE, PINCTL_PIN_WRITE, &h), 0);
 	pt_stats(ctx, &s0);
 	ck_assert_int_eq(pinctl_dma_start(ctx, h, PAGE, 2 * PAGE, 11, 3, 0), 0);
-	/* wait until the module counted the 3 passes (5 s at most) */
-	for (tries = 0; tries < 100; tries++) {
-		pt_stats(ctx, &s);
-		if (s.dma_bytes - s0.dma_bytes >= 3 * 2 * PAGE)
-			break;
-		usleep(50 * 1000);
-	}
+	pt_wait_dma_bytes(ctx, &s0, 3 * 2 * PAGE);	/* the 3 passes */
 	ck_assert_int_eq(pinctl_dma_stop(ctx, h, &passes, &bytes), 0);
 	ck_assert_uint_eq(passes, 3);		/* and not one more */
 	ck_assert_uint_eq(bytes, 3 * 2 * PAGE);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Race and integrity stress: a pin with the in-flight writer running
- * (the device still doing DMA) against munmap, truncate and hole punch,
- * writeback, fork, madvise, mremap, compaction and memory pressure, and
- * many threads pinning overlapping ranges of one buffer.  Every iteration
+ * (the device still doing DMA: the CPU acting as one, or in the rows
+ * labelled "@edu" the real one through the DMA API) against munmap,
+ * truncate and hole punch, writeback, fork, madvise, mremap, compaction
+ * and memory pressure, and many threads pinning overlapping ranges of one
+ * buffer.  Every iteration
  * checks data and state; stress_end() checks that nothing was left behind
  * and that the kernel logged nothing.
  */
@@ -32,19 +34,6 @@ static void write_sysctl(const char *path, const char *value)
 	int ret = procfs_write(path, value);
 
 	ck_assert_msg(ret == 0, "%s: %s", path, strerror(-ret));
-}
-
-/* Stops the writer; the device's last complete pattern must be there. */
-static void stop_and_verify(struct stress *st, uint64_t h, size_t len,
-			    uint64_t seed)
-{
-	uint64_t passes, bad;
-
-	ck_assert_int_eq(pinctl_dma_stop(st->ctx, h, &passes, NULL), 0);
-	if (!passes)	/* stopped before its first pass */
-		ck_assert_int_eq(pinctl_dma_fill(st->ctx, h, 0, len, seed), 0);
-	ck_assert_int_eq(pinctl_dma_compare(st->ctx, h, 0, len, seed, &bad, NULL), 0);
-	st->mismatches += bad;
 }
 
 static void assert_all_pinned(struct stress *st, uint64_t h, size_t len,
@@ -77,10 +66,10 @@ START_TEST(pin_vs_munmap)
 
 		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
-		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		stress_writer_start(&st, h, len, seed);
 		ck_assert_int_eq(munmap(m.addr, len), 0);
 		assert_all_pinned(&st, h, len, PINCTL_PAGE_PRESENT, 0);
-		stop_and_verify(&st, h, len, seed);
+		stress_writer_stop(&st, h, len, seed);
 		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
 		mem_destroy(&m);
 		st.iterations++;
@@ -113,14 +102,14 @@ START_TEST(pin_vs_truncate)
 
 		mem_create(&m, stress_kind(_i), len);
 		stress_pin(&st, &m, len, &h);
-		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		stress_writer_start(&st, h, len, seed);
 		if (punch)
 			ck_assert_int_eq(fallocate(m.fd, FALLOC_FL_PUNCH_HOLE |
 						   FALLOC_FL_KEEP_SIZE, 0, len), 0);
 		else
 			ck_assert_int_eq(ftruncate(m.fd, 0), 0);
 		assert_all_pinned(&st, h, len, PINCTL_PAGE_TRUNCATED, 0);
-		stop_and_verify(&st, h, len, seed);
+		stress_writer_stop(&st, h, len, seed);
 		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
 		if (!punch)
 			ck_assert_int_eq(ftruncate(m.fd, len), 0);
@@ -180,9 +169,9 @@ START_TEST(pin_vs_writeback)
 		mem_create(&m, stress_kind(_i), len);
 		stress_pin(&st, &m, len, &h);
 		ck_assert_int_eq(fsync(m.fd), 0);	/* clean: only DMA follows */
-		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		stress_writer_start(&st, h, len, seed);
 		sync_one_way(&m, st.iterations);
-		stop_and_verify(&st, h, len, seed);
+		stress_writer_stop(&st, h, len, seed);
 		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
 		ck_assert_int_eq(fsync(m.fd), 0);
 		if (st.iterations % 8 == 0) {
@@ -219,7 +208,7 @@ START_TEST(pin_vs_fork)
 
 		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
-		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		stress_writer_start(&st, h, len, seed);
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (!pid) {
@@ -228,7 +217,7 @@ START_TEST(pin_vs_fork)
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		stop_and_verify(&st, h, len, seed);
+		stress_writer_stop(&st, h, len, seed);
 		/* the parent sees what the device wrote, and vice versa */
 		bad = pinctl_pattern_check(m.addr, 0, len, seed, NULL);
 		st.mismatches += bad;
@@ -288,7 +277,7 @@ START_TEST(pin_vs_madvise)
 
 		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
-		ck_assert_int_eq(pinctl_dma_start(st.ctx, h, 0, len, seed, 0, 0), 0);
+		stress_writer_start(&st, h, len, seed);
 		if (i % 4 < 3) {
 			ck_assert_int_eq(madvise(m.addr, len, advice[i % 4]), 0);
 		} else {
@@ -298,7 +287,7 @@ START_TEST(pin_vs_madvise)
 			m.addr = moved;
 		}
 		assert_all_pinned(&st, h, len, PINCTL_PAGE_PRESENT, -1);
-		stop_and_verify(&st, h, len, seed);
+		stress_writer_stop(&st, h, len, seed);
 		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
 		mem_destroy(&m);
 		st.iterations++;
@@ -392,37 +381,58 @@ static int scenario_selected(const char *scenario)
 	return !only || !*only;
 }
 
-/* @kinds, pinned by address, or by file offset with @by_file. */
+/*
+ * Whether PINTEST_STRESS_WRITER ("cpu" or "device"; unset: both) wants
+ * the rows whose writer is the device (@device) or the CPU.
+ */
+static int writer_selected(int device)
+{
+	const char *only = getenv("PINTEST_STRESS_WRITER");
+
+	if (!only || !*only)
+		return 1;
+	return !strcmp(only, device ? "device" : "cpu");
+}
+
+/*
+ * @kinds, pinned by address, or by file offset with STRESS_BY_FILE in
+ * @how; written by the device with STRESS_ON_DEVICE.
+ */
 static void add_kinds(struct pt_run *run, TCase *tc, const TTest *test,
 		      const char *scenario, const enum mem_kind *kinds, int n,
-		      int by_file, const char *nodev)
+		      int how, const char *nodev)
 {
+	const char *noedu = how & STRESS_ON_DEVICE ? pt_edu_missing() : NULL;
+	const char *nomemfd = how & STRESS_BY_FILE ? pt_memfd_pin_missing() : NULL;
 	char label[48];
 
-	if (!scenario_selected(scenario))
+	if (!scenario_selected(scenario) ||
+	    !writer_selected(how & STRESS_ON_DEVICE))
 		return;
 	for (int i = 0; i < n; i++) {
-		int k = kinds[i] + (by_file ? STRESS_BY_FILE : 0);
+		int k = kinds[i] + how;
 
 		snprintf(label, sizeof(label), "%s%s", mem_name(kinds[i]),
-			 by_file ? "@memfd_pin" : "");
+			 stress_how(k));
 		pt_add(run, tc, test, k, k + 1, label,
-		       nodev ?: (by_file ? pt_memfd_pin_missing() : NULL) ?:
-		       mem_unavailable(kinds[i]));
+		       nodev ?: nomemfd ?: noedu ?: mem_unavailable(kinds[i]));
 	}
 }
 
-#define ADD_KINDS_HOW(run, tc, test, scenario, by_file, nodev, ...) do {	\
+#define ADD_KINDS_HOW(run, tc, test, scenario, how, nodev, ...) do {	\
 	static const enum mem_kind kinds_[] = { __VA_ARGS__ };			\
 	add_kinds(run, tc, test, scenario, kinds_,				\
-		  sizeof(kinds_) / sizeof(kinds_[0]), by_file, nodev);		\
+		  sizeof(kinds_) / sizeof(kinds_[0]), how, nodev);		\
 } while (0)
 #define ADD_KINDS(run, tc, test, scenario, nodev, ...) \
 	ADD_KINDS_HOW(run, tc, test, scenario, 0, nodev, __VA_ARGS__)
 /* shmem and hugetlbfs files, pinned as udmabuf pins them */
 #define ADD_BY_FILE(run, tc, test, scenario, nodev) \
-	ADD_KINDS_HOW(run, tc, test, scenario, 1, nodev, MEM_MEMFD, MEM_TMPFS, \
-		      MEM_TMPFS_HUGE)
+	ADD_KINDS_HOW(run, tc, test, scenario, STRESS_BY_FILE, nodev, \
+		      MEM_MEMFD, MEM_TMPFS, MEM_TMPFS_HUGE)
+/* the real device writes, through the DMA API: kinds of four pages */
+#define ADD_ON_DEVICE(run, tc, test, scenario, nodev, ...) \
+	ADD_KINDS_HOW(run, tc, test, scenario, STRESS_ON_DEVICE, nodev, __VA_ARGS__)
 
 Suite *suite_stress(struct pt_run *run)
 {
@@ -449,5 +459,11 @@ Suite *suite_stress(struct pt_run *run)
 		  MEM_TMPFS_HUGE, MEM_XFS_LARGE, MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, threads_on_one_buffer, "threads", nodev, MEM_ANON,
 		  MEM_THP, MEM_MTHP64);
+	ADD_ON_DEVICE(run, tc, pin_vs_munmap, "munmap", nodev, MEM_ANON, MEM_EXT4);
+	ADD_ON_DEVICE(run, tc, pin_vs_truncate, "truncate", nodev, MEM_MEMFD,
+		      MEM_EXT4, MEM_XFS);
+	ADD_ON_DEVICE(run, tc, pin_vs_writeback, "writeback", nodev, MEM_EXT4,
+		      MEM_XFS);
+	ADD_ON_DEVICE(run, tc, pin_vs_fork, "fork", nodev, MEM_ANON);
 	return s;
 }

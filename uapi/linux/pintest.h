@@ -85,6 +85,9 @@
  *
  * - EBUSY: the pin already has a writer running.
  * - ENOENT: the pin is being released.
+ * - ENODEV: %PINTEST_DMA_START_DEVICE with no device bound.
+ * - EPERM: %PINTEST_DMA_START_DEVICE for a pin with no mapping the device
+ *   may write through (%PINTEST_MAP_DEVICE_WRITES).
  * - ENOSPC: the file descriptor already runs ``max_writers`` writers
  *   (module parameter, default 64).
  *
@@ -506,9 +509,23 @@ struct pintest_stats {
 #define PINTEST_IOC_STATS _IO(PINTEST_TYPE, PINTEST_CMD_STATS)
 
 /**
+ * enum pintest_dma_start_flags - &pintest_dma_start.flags
+ * @PINTEST_DMA_START_DEVICE: the real device writes, through the pin's
+ *	mapping for device writes (%PINTEST_IOC_DEVICE_MAP with
+ *	%PINTEST_MAP_DEVICE_WRITES), one transfer of at most 2 KiB at a time
+ *	and at the device's pace (ABI version 3).  What it wrote is the
+ *	CPU's to see once the mapping is unmapped: through swiotlb, not
+ *	before.  The writer ends when its mapping goes (DEVICE_UNMAP, UNPIN,
+ *	close) after the transfer in flight.
+ */
+enum pintest_dma_start_flags {
+	PINTEST_DMA_START_DEVICE = 1 << 0,
+};
+
+/**
  * struct pintest_dma_start - ioctl(PINTEST_IOC_DMA_START)
  * @size: sizeof(struct pintest_dma_start)
- * @flags: must be 0
+ * @flags: &enum pintest_dma_start_flags
  * @handle: a pin taken with %PINTEST_PIN_WRITE (EPERM otherwise)
  * @duration_ms: stop after this many milliseconds; 0 for no time limit,
  *	but a writer with neither @count nor @duration_ms stops after the

@@ -42,6 +42,19 @@ struct pt_run {
 
 void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 	    int end, const char *label, const char *skip);
+int pt_suite_selected(const char *suite);
+
+/* One registration: the cases _i in [start, end) of a test, or their SKIP. */
+struct pt_case {
+	const char *suite;
+	const char *test;
+	char *label;	/* what the range is of, or NULL */
+	char *skip;	/* why they do not run, or NULL */
+	int start, end;
+};
+
+const struct pt_case *pt_cases(int *n);
+int pt_report(SRunner *sr);
 #define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
 
 const char *pt_device_missing(void);
@@ -77,6 +90,8 @@ void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);
 void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
 		       uint64_t bytes);
 long pt_vmpin_kb(void);
+void pt_nothing_left(struct pinctl *ctx, const struct pinctl_stats *s0,
+		     long vm0);
 void pt_drop_caches(void);
 void pt_file_is_zero(int fd, uint64_t off, size_t len);
 char *pt_anon(size_t len);

@@ -19,34 +19,44 @@
 #include "pt.h"
 
 /*
- * Which suite each registered test belongs to, for the kernel-log marker
- * (Check tells a test its own name only).  Filled at registration, before
- * the runner forks a child for each case.
+ * Every registration, a case that runs or the SKIP of one, in order: what
+ * the marker of a case names (Check tells a test its own name only) and
+ * what the reports list.  Filled before the runner forks a child for each
+ * case.
  */
-#define PT_MAX_TESTS 512
-static struct pt_test {
-	const char *suite;
-	const char *test;
-	int looped;		/* registered for a range of _i */
-} pt_tests[PT_MAX_TESTS];
-static int pt_ntests;
+#define PT_MAX_CASES 1024
+static struct pt_case pt_cases_registered[PT_MAX_CASES];
+static int pt_ncases;
 
-static void pt_record(const char *suite, const char *test, int looped)
+static void pt_record(const char *suite, const char *test, int start, int end,
+		      const char *label, const char *skip)
 {
-	if (pt_ntests == PT_MAX_TESTS) {
-		fprintf(stderr, "pt_record: more than %d tests\n", PT_MAX_TESTS);
+	if (pt_ncases == PT_MAX_CASES) {
+		fprintf(stderr, "pt_record: more than %d registrations\n", PT_MAX_CASES);
 		exit(EXIT_FAILURE);
 	}
-	pt_tests[pt_ntests++] = (struct pt_test){ suite, test, looped };
+	pt_cases_registered[pt_ncases++] = (struct pt_case){
+		.suite = suite, .test = test, .start = start, .end = end,
+		.label = label ? strdup(label) : NULL,
+		.skip = skip ? strdup(skip) : NULL,
+	};
 }
 
-static const struct pt_test *pt_test_named(const char *test)
+const struct pt_case *pt_cases(int *n)
 {
-	static const struct pt_test unknown = { "?", "?", 0 };
+	*n = pt_ncases;
+	return pt_cases_registered;
+}
 
-	for (int i = 0; i < pt_ntests; i++)
-		if (!strcmp(pt_tests[i].test, test))
-			return &pt_tests[i];
+/* The first registration of @test that runs. */
+static const struct pt_case *pt_case_named(const char *test)
+{
+	static const struct pt_case unknown = { .suite = "?", .test = "?" };
+
+	for (int i = 0; i < pt_ncases; i++)
+		if (!pt_cases_registered[i].skip &&
+		    !strcmp(pt_cases_registered[i].test, test))
+			return &pt_cases_registered[i];
 	return &unknown;
 }
 
@@ -58,7 +68,7 @@ static const struct pt_test *pt_test_named(const char *test)
  */
 int pt_case_begin(const char *test, int i)
 {
-	const struct pt_test *t = pt_test_named(test);
+	const struct pt_case *t = pt_case_named(test);
 	char text[256];
 	int fd;
 
@@ -66,7 +76,7 @@ int pt_case_begin(const char *test, int i)
 		return -1;
 	fd = kmsg_open();
 	ck_assert_msg(fd >= 0, "/dev/kmsg: %s", strerror(-fd));
-	if (t->looped)
+	if (t->end - t->start > 1)
 		snprintf(text, sizeof(text), "pintest-test: begin %s/%s:%d",
 			 t->suite, test, i);
 	else
@@ -88,7 +98,7 @@ void pt_case_end(int fd, const char *test)
 }
 
 /* Whether Check runs @suite: all of them unless CK_RUN_SUITE names one. */
-static int suite_selected(const char *suite)
+int pt_suite_selected(const char *suite)
 {
 	const char *only = getenv("CK_RUN_SUITE");
 
@@ -98,13 +108,13 @@ static int suite_selected(const char *suite)
 void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 	    int end, const char *label, const char *skip)
 {
+	pt_record(run->suite, test->name, start, end, label, skip);
 	if (!skip) {
-		pt_record(run->suite, test->name, end - start > 1);
 		_tcase_add_test(tc, test, 0, 0, start, end);
 		return;
 	}
 	/* a skip counts only in a suite that runs */
-	if (!suite_selected(run->suite))
+	if (!pt_suite_selected(run->suite))
 		return;
 	printf("SKIP %s/%s%s%s%s: %s\n", run->suite, test->name,
 	       label ? "(" : "", label ? label : "", label ? ")" : "", skip);
@@ -166,6 +176,18 @@ void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
 		     (unsigned long long)bytes);
 }
 
+/* Live pins, live pages and VmPin are back where @s0 and @vm0 saw them. */
+void pt_nothing_left(struct pinctl *ctx, const struct pinctl_stats *s0,
+		     long vm0)
+{
+	struct pinctl_stats s;
+
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0->live_pins);
+	ck_assert_uint_eq(s.live_pages, s0->live_pages);
+	ck_assert_int_eq(pt_vmpin_kb(), vm0);
+}
+
 /* pinned_vm of this process, as /proc/self/status reports it. */
 long pt_vmpin_kb(void)
 {
@@ -225,20 +247,23 @@ void pt_drop_caches(void)
 
 int pt_run_all(SRunner *sr, const struct pt_run *run)
 {
-	int n_run, n_failed;
+	int n_run, n_failed, unreported;
 
 	srunner_run_all(sr, CK_NORMAL);
 	n_run = srunner_ntests_run(sr);
 	n_failed = srunner_ntests_failed(sr);
+	unreported = pt_report(sr) != 0;
+	if (unreported)
+		printf("the reports (PINTEST_KTAP, PINTEST_JUNIT) could not be written: that is a failure\n");
 	srunner_free(sr);
 
 	printf("%d passed, %d failed, %d skipped\n", n_run - n_failed,
-	       n_failed, run->skipped);
+	       n_failed + unreported, run->skipped);
 	if (n_run == 0) {
 		printf("no test ran: that is a failure\n");
 		return EXIT_FAILURE;
 	}
-	return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return n_failed || unreported ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 /* The loaded module's INFO; 0 or a negative errno. */

@@ -2,12 +2,14 @@
 /*
  * A user of the installed library: built by tests/install-check with
  * nothing but `pkg-config --cflags --libs libpinctl` against a DESTDIR
- * install, and run in the VM by the integration suite.
+ * install (the uapi header too, from its own directory), and run in the
+ * VM by the integration suite.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/pintest.h>
 #include <pinctl.h>
 
 int main(void)
@@ -36,6 +38,7 @@ int main(void)
 		fprintf(stderr, "pkgconfig-example: failed (%d)\n", ret);
 		return 1;
 	}
-	printf("pkgconfig-example: pinned, filled and released 2 pages\n");
+	printf("pkgconfig-example: pinned, filled and released 2 pages (uapi ABI %d)\n",
+	       PINTEST_ABI_VERSION);
 	return 0;
 }

@@ -12,6 +12,12 @@
 #                   trixie-backports, built in a trixie tree: scripts/in-tree)
 #   make check-one  the same on KERNEL only
 #   make check-host the suite that runs on the host (module loading, faked)
+#   make check-native  every suite on this machine's running kernel (root;
+#                   loop-mounted ext4 and xfs; settings put back after)
+#   make deb        Debian packages in build/deb: pintest-dkms, libpinctl1,
+#                   libpinctl-dev, pinctl (lintian: no error, no warning)
+#   make kselftest-install INSTALL_PATH=DIR  a kselftest-style package for
+#                   KERNEL: run_kselftest.sh, the suites, the module; KTAP
 #   make check-device  the device suite on QEMU's edu PCI device for KERNEL,
 #                   in DEVICE_CONFIGS: behind Intel's vIOMMU, direct (64-bit
 #                   mask), through swiotlb (32-bit mask); part of make check
@@ -28,6 +34,8 @@
 #   make coverage   the same with the module built for gcov: an lcov report in
 #                   build/coverage/html and "driver: N% lines, M% branches"
 #   make modules    KVER=<release> or KDIR=<build dir>, W=1, C=1 as in kbuild
+#   make check KDIR=TREE  (and run, soak, fuzz, bench) on your own built
+#                   kernel tree: its bzImage, its modules staged in build/kdir
 #   make lint       module W=1, sparse, checkpatch --strict and kernel-doc clean
 #   make abi-check  libpinctl.so.1 still compatible with the last release (abidiff)
 #   make install    module (+ depmod), library, header, pkg-config file,
@@ -44,7 +52,18 @@ KERNEL ?= 6.1
 KERNELS ?= 6.1 6.12 7.3
 KVER ?= $(shell scripts/kver $(KERNEL) 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
-VM_ARGS := --kernel $(KERNEL)
+VM_ARGS = --kernel $(KERNEL) $(if $(MEM),--mem $(MEM))
+
+# KDIR=TREE given: a kernel tree of your own, configured with
+# tools/vm/pintest.config and built.  The module builds against it and the
+# VM boots its bzImage with its modules (scripts/kdir stages them); check,
+# run, soak, fuzz and bench run on it alone, as KERNEL tree-RELEASE.
+ifeq ($(origin KDIR),command line)
+KVER := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KERNEL := tree-$(KVER)
+KERNELS := $(KERNEL)
+VM_ARGS = --kernel $(KDIR) $(if $(MEM),--mem $(MEM))
+endif
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -87,18 +106,54 @@ check: deps
 
 # libpinctl's module loading against a fake loader: needs no VM
 check-host: lib tests
-	CK_RUN_SUITE=kmod tests/pintest-tests
+	mkdir -p build/results
+	CK_RUN_SUITE=kmod PINTEST_OUT=build/results PINTEST_RESULTS_NAME=host tests/run-suites
 
 check-one: all tests
 	tests/install-check
 	tests/harness-selftest $(VM_ARGS)
-	scripts/vm-check $(VM_ARGS) -- tests/run-suites
+	scripts/vm-check $(VM_ARGS) --out build/results -- \
+		env PINTEST_RESULTS_NAME=$(KERNEL) tests/run-suites
+
+# the running kernel of this machine, not a VM: root, a kernel that loads
+# modules; it builds the module for it first where its headers are
+check-native: lib tools tests
+	scripts/check-native
+
+# how CI proves check-native: as the command of a VM booted bare
+check-native-vm: all tests
+	scripts/vm-check $(VM_ARGS) --bare --out build/results -- \
+		env PINTEST_RESULTS_NAME=$(KERNEL)-native $(MAKE) --no-print-directory check-native
+
+# Debian packages (dpkg-buildpackage from debian/), lintian clean
+deb: deps
+	scripts/build-deb
+
+# how CI tests them: installed with dpkg in a bare VM, DKMS building the
+# module there, then make check-native against it
+check-deb-vm: deb all tests
+	scripts/vm-check $(VM_ARGS) --bare --out build/results -- \
+		env PINTEST_RESULTS_NAME=$(KERNEL)-deb tests/deb-check
+
+# a kselftest-style package for KERNEL (run_kselftest.sh prints KTAP)
+kselftest-install: all tests
+	@test -n "$(INSTALL_PATH)" || { echo "kselftest-install: set INSTALL_PATH=DIR"; exit 1; }
+	$(MAKE) -C tests pintest-tests-plain
+	scripts/kselftest-install $(INSTALL_PATH)
+
+# how CI runs it: copied out of the repository into a bare VM;
+# KSELFTEST_TESTS="-t pintest:SUITE ..." picks suites (default: all)
+check-kselftest-vm:
+	$(MAKE) kselftest-install INSTALL_PATH=$(CURDIR)/build/kselftest
+	scripts/vm-check $(VM_ARGS) --bare --out build/results -- sh -c \
+		'cp -a build/kselftest /tmp/kselftest && cd / && \
+		 /tmp/kselftest/run_kselftest.sh $(KSELFTEST_TESTS) > "$$PINTEST_OUT/$(KERNEL)-kselftest.ktap"'
 
 # tools/pintest-vm --device: a translating IOMMU, direct, swiotlb bounce
 DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
 
 check-device: all tests
-	scripts/check-device $(KERNEL) $(DEVICE_CONFIGS)
+	scripts/check-device $(KERNEL) "$(VM_ARGS)" $(DEVICE_CONFIGS)
 
 # the debug kernel of KERNEL's series: debug (6.1) or debug-7.3
 DEBUG_KERNEL = $(if $(filter 7.3 debug-7.3,$(KERNEL)),debug-7.3,debug)
@@ -107,10 +162,12 @@ debug-kernel:
 	@scripts/deps --kernel $(DEBUG_KERNEL)
 	scripts/debug-kernel $(if $(filter debug-7.3,$(DEBUG_KERNEL)),7.3)
 
-# KASAN wants more memory; the sweep runs after every suite passed
+# the debug kernel's tree as KDIR; KASAN wants more memory; the sweep
+# runs after every suite passed
+DEBUG_TREE = /lib/modules/$(shell scripts/kver $(DEBUG_KERNEL))/build
 check-debug: debug-kernel
-	$(MAKE) check-one KERNEL=$(DEBUG_KERNEL) VM_ARGS="--kernel $(DEBUG_KERNEL) --mem 3072"
-	scripts/vm-check --kernel $(DEBUG_KERNEL) --mem 3072 -- tests/fault-sweep
+	$(MAKE) check-one KDIR=$(DEBUG_TREE) MEM=3072
+	scripts/vm-check --kernel $(DEBUG_TREE) --mem 3072 -- tests/fault-sweep
 
 coverage: debug-kernel lib tools tests
 	scripts/coverage
@@ -162,5 +219,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check check-host check-one check-device debug-kernel check-debug \
+.PHONY: all deps modules lib tools tests run check check-host check-one check-native check-native-vm kselftest-install check-kselftest-vm deb check-deb-vm check-device debug-kernel check-debug \
 	coverage bench fuzz soak install uninstall dkms-install lint abi-check clean

@@ -22,8 +22,6 @@
 
 #include "pintest.h"
 
-static struct dentry *pintest_bench_dir;
-
 static DEFINE_MUTEX(pintest_memcpy_lock);
 /* the last measurement; under pintest_memcpy_lock */
 static u64 pintest_memcpy_bytes, pintest_memcpy_ns;
@@ -159,18 +157,11 @@ static const struct file_operations pintest_usercopy_ns_fops = {
 	.llseek = default_llseek,
 };
 
-void pintest_bench_init(void)
+/* The baselines' files in pintest's debugfs directory @dir. */
+void pintest_bench_init(struct dentry *dir)
 {
-	pintest_bench_dir = debugfs_create_dir("pintest", NULL);
-	debugfs_create_file("memcpy", 0600, pintest_bench_dir, NULL,
-			    &pintest_memcpy_fops);
-	debugfs_create_file("usercopy", 0600, pintest_bench_dir, NULL,
-			    &pintest_usercopy_fops);
-	debugfs_create_file("usercopy_ns", 0400, pintest_bench_dir, NULL,
+	debugfs_create_file("memcpy", 0600, dir, NULL, &pintest_memcpy_fops);
+	debugfs_create_file("usercopy", 0600, dir, NULL, &pintest_usercopy_fops);
+	debugfs_create_file("usercopy_ns", 0400, dir, NULL,
 			    &pintest_usercopy_ns_fops);
-}
-
-void pintest_bench_exit(void)
-{
-	debugfs_remove_recursive(pintest_bench_dir);
 }

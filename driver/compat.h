@@ -57,6 +57,28 @@
 #define PINTEST_LONGTERM_METHODS	PINTEST_PIN_METHODS
 #endif
 
+static inline long pintest_get_user_pages(unsigned long start,
+					  unsigned long nr_pages,
+					  unsigned int gup_flags,
+					  struct page **pages)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	return get_user_pages(start, nr_pages, gup_flags, pages, NULL);
+#else
+	return get_user_pages(start, nr_pages, gup_flags, pages);
+#endif
+}
+
+/* gup_test's PIN_LONGTERM_TEST_START, _STOP and _READ came with 6.2. */
+#define PINTEST_HAVE_GUP_LONGTERM_TEST \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))
+/*
+ * gup_test refuses a range whose end wraps with EINVAL in 7.3 (6.12's
+ * covers nothing); the first 7.x is taken as where that began.
+ */
+#define PINTEST_GUP_TEST_WRAP_EINVAL \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0))
+
 static inline long pintest_pin_user_pages(unsigned long start,
 					  unsigned long nr_pages,
 					  unsigned int gup_flags,

@@ -13,6 +13,7 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -514,6 +515,9 @@ static struct miscdevice pintest_misc = {
 	.groups = pintest_groups,
 };
 
+/* /sys/kernel/debug/pintest: the baselines, and gup_test beside the kernel's */
+static struct dentry *pintest_debugfs;
+
 static int __init pintest_init(void)
 {
 	int ret;
@@ -525,14 +529,21 @@ static int __init pintest_init(void)
 	ret = pintest_device_init();
 	if (ret)
 		goto err_wq;
+	pintest_debugfs = debugfs_create_dir("pintest", NULL);
+	pintest_bench_init(pintest_debugfs);
+	ret = pintest_guptest_init(pintest_debugfs);
+	if (ret)
+		goto err_debugfs;
 	/* a failure's errno is what the loader reports */
 	ret = misc_register(&pintest_misc);
 	if (ret)
-		goto err_device;
-	pintest_bench_init();
+		goto err_guptest;
 	return 0;
 
-err_device:
+err_guptest:
+	pintest_guptest_exit();
+err_debugfs:
+	debugfs_remove_recursive(pintest_debugfs);
 	pintest_device_exit();
 err_wq:
 	pintest_writer_wq_exit();
@@ -541,8 +552,9 @@ err_wq:
 
 static void __exit pintest_exit(void)
 {
-	pintest_bench_exit();
 	misc_deregister(&pintest_misc);
+	pintest_guptest_exit();
+	debugfs_remove_recursive(pintest_debugfs);
 	pintest_device_exit();
 	pintest_writer_wq_exit();
 }

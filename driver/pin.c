@@ -32,12 +32,13 @@ static long pintest_pin_chunk(unsigned int method, unsigned long start,
 }
 
 /*
- * Pins all of @range or nothing; the first failure's errno is returned.
- * Each chunk is pinned into the free slots and folded there into folio
- * ranges.  *@ns is the time spent in pin_user_pages*(), for benchmarks.
+ * Pins all of @range or nothing, @chunk pages per pin_user_pages*() call;
+ * the first failure's errno is returned.  Each chunk is pinned into the
+ * free slots and folded there into folio ranges.  *@ns is the time spent
+ * in pin_user_pages*(), for benchmarks.
  */
 static int pintest_pin_all(struct pintest_range *range, unsigned int flags,
-			   u64 *ns)
+			   unsigned long chunk, u64 *ns)
 {
 	unsigned long done = 0, nr, last_run = PINTEST_NO_RUN;
 	unsigned int gup_flags = 0;
@@ -54,8 +55,7 @@ static int pintest_pin_all(struct pintest_range *range, unsigned int flags,
 			ret = -EINTR;
 			goto err_unpin;
 		}
-		nr = min_t(unsigned long, range->npages - done,
-			   PINTEST_PIN_CHUNK);
+		nr = min(range->npages - done, chunk);
 		ret = pintest_slots_reserve(range, done, nr);
 		if (ret)
 			goto err_unpin;
@@ -112,7 +112,32 @@ int pintest_pin(const struct pintest_pin *cmd, struct pintest_range **out,
 	if (IS_ERR(range))
 		return PTR_ERR(range);
 	*pin_ns = 0;
-	ret = pintest_pin_all(range, cmd->flags, pin_ns);
+	ret = pintest_pin_all(range, cmd->flags, PINTEST_PIN_CHUNK, pin_ns);
+	if (ret) {
+		pintest_range_put(range);
+		return ret;
+	}
+	*out = range;
+	return 0;
+}
+
+/*
+ * The pages of [@addr, + @npages pages) pinned with PIN's @flags (one
+ * method, checked by the caller), @chunk pages a call: the gup_test
+ * interface's pins, into a range as PIN's.
+ */
+int pintest_pin_pages(unsigned long addr, unsigned long npages,
+		      unsigned int flags, unsigned long chunk,
+		      struct pintest_range **out, u64 *pin_ns)
+{
+	struct pintest_range *range;
+	int ret;
+
+	range = pintest_range_alloc(addr, npages, flags & PINTEST_PIN_WRITE);
+	if (IS_ERR(range))
+		return PTR_ERR(range);
+	*pin_ns = 0;
+	ret = pintest_pin_all(range, flags, max(chunk, 1UL), pin_ns);
 	if (ret) {
 		pintest_range_put(range);
 		return ret;

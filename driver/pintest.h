@@ -11,6 +11,7 @@
  *   page.c     QUERY and PROBE: what the kernel thinks of a page
  *   device.c   the real device (QEMU's edu): DMA API mappings, transfers
  *   handles.c  struct pintest_file: the handle table of one open()
+ *   guptest.c  /sys/kernel/debug/gup_test where the kernel has none
  *   main.c     the module, the device and the ioctl dispatch
  *
  * Each file calls only those above it in this list (main.c calls all).
@@ -21,6 +22,7 @@
 #ifndef _PINTEST_H
 #define _PINTEST_H
 
+#include <linux/dcache.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -220,6 +222,9 @@ void pintest_range_put(struct pintest_range *range);
 /* pin.c */
 int pintest_pin(const struct pintest_pin *cmd, struct pintest_range **out,
 		u64 *pin_ns);
+int pintest_pin_pages(unsigned long addr, unsigned long npages,
+		      unsigned int flags, unsigned long chunk,
+		      struct pintest_range **out, u64 *pin_ns);
 
 /* memfd.c */
 int pintest_pin_memfd(const struct pintest_pin_memfd *cmd,
@@ -277,8 +282,11 @@ struct pintest_range *pintest_handle_get(struct pintest_file *pf, u32 handle);
 int pintest_handle_unpin(struct pintest_file *pf, u32 handle, bool dirty);
 void pintest_file_release(struct pintest_file *pf);
 
+/* guptest.c */
+int pintest_guptest_init(struct dentry *dir);
+void pintest_guptest_exit(void);
+
 /* bench.c */
-void pintest_bench_init(void);
-void pintest_bench_exit(void);
+void pintest_bench_init(struct dentry *dir);
 
 #endif /* _PINTEST_H */

@@ -108,8 +108,10 @@ static void *work(void *arg)
 			fuzz_op_raw(w, 0);
 		else if (dice < 900)
 			fuzz_op_raw(w, 1);
-		else if (dice < 960)
+		else if (dice < 940)
 			fuzz_op_remap(w);
+		else if (dice < 960)
+			fuzz_op_gup(w);
 		else if (dice < 985)
 			fuzz_op_swap_slot(w);
 		else if (dice < 990)

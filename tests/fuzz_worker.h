@@ -3,7 +3,8 @@
  * Inside the ioctl fuzzer (fuzz.h): what its threads are and share, and
  * the operations they draw from.  fuzz.c runs processes of workers,
  * fuzz_pins.c holds the pins a worker checks exactly, fuzz_raw.c the raw
- * requests, valid-looking and mutated, and the descriptors they race on.
+ * requests, valid-looking and mutated, and the descriptors they race on,
+ * fuzz_gup.c the requests to pintest's gup_test interface.
  */
 #ifndef FUZZ_WORKER_H
 #define FUZZ_WORKER_H
@@ -79,5 +80,8 @@ void fuzz_op_remap(struct worker *w);
 void fuzz_op_raw(struct worker *w, int mutated);
 void fuzz_op_swap_slot(struct worker *w);
 void fuzz_op_fork(struct worker *w);
+
+/* fuzz_gup.c */
+void fuzz_op_gup(struct worker *w);
 
 #endif /* FUZZ_WORKER_H */

@@ -80,16 +80,6 @@ size_t mem_unit(enum mem_kind kind)
 	return mem_folio(kind);
 }
 
-/* KERNEL_VERSION of the running kernel, from uname. */
-static unsigned int running_kernel(void)
-{
-	struct utsname u;
-	unsigned int a = 0, b = 0;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &a, &b) != 2)
-		return 0;
-	return a << 16 | b << 8;
-}
 
 const char *mem_unavailable(enum mem_kind kind)
 {
@@ -115,12 +105,12 @@ const char *mem_unavailable(enum mem_kind kind)
 			return "the kernel has no multi-size THP (6.8+), or we are not root";
 		return mem_unavailable(MEM_THP);
 	case MEM_EXT4_LARGE:
-		if (running_kernel() < (6 << 16 | 16 << 8))
+		if (pt_running_kernel() < (6 << 16 | 16 << 8))
 			return "ext4 has no large folios before 6.16";
 		return mem_unavailable(MEM_EXT4);
 	case MEM_XFS_LARGE:
 		/* 6.1 reads into large folios, but writes small ones */
-		if (running_kernel() < (6 << 16 | 6 << 8))
+		if (pt_running_kernel() < (6 << 16 | 6 << 8))
 			return "xfs writes no large folios before 6.6";
 		return mem_unavailable(MEM_XFS);
 	case MEM_TMPFS:

@@ -61,6 +61,8 @@ const char *pt_device_missing(void);
 const char *pt_memfd_pin_missing(void);
 const char *pt_edu_missing(void);
 int pt_edu_behind_iommu(void);
+unsigned int pt_running_kernel(void);
+#define PT_KERNEL(a, b) ((a) << 16 | (b) << 8)
 
 /* KERNEL_VERSION(a, b, 0), as INFO's kernel_version has it */
 #define KV(a, b) (((a) << 16) + ((b) << 8))
@@ -81,6 +83,7 @@ Suite *suite_security(struct pt_run *run);
 Suite *suite_races(struct pt_run *run);
 Suite *suite_interfaces(struct pt_run *run);
 Suite *suite_special(struct pt_run *run);
+Suite *suite_guptest(struct pt_run *run);
 Suite *suite_memfd(struct pt_run *run);
 Suite *suite_device(struct pt_run *run);
 Suite *suite_kmsg_selftest(struct pt_run *run);

@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, suite_file(&run));
 	srunner_add_suite(sr, suite_memfd(&run));
 	srunner_add_suite(sr, suite_device(&run));
+	srunner_add_suite(sr, suite_guptest(&run));
 	srunner_add_suite(sr, suite_special(&run));
 	srunner_add_suite(sr, suite_stress(&run));
 	srunner_add_suite(sr, suite_security(&run));

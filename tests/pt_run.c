@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -301,6 +302,17 @@ const char *pt_edu_missing(void)
 		return "cannot ask /dev/pintest (INFO)";
 	return info.device_path != PINCTL_DEVICE_NONE ? NULL :
 	       "no edu device bound (make check-device: tools/pintest-vm --device edu)";
+}
+
+/* KERNEL_VERSION(a, b, 0) of the running kernel, from uname; 0 if unknown. */
+unsigned int pt_running_kernel(void)
+{
+	struct utsname u;
+	unsigned int a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return 0;
+	return a << 16 | b << 8;
 }
 
 /* Whether the bound device sits behind a translating IOMMU. */

@@ -18,6 +18,9 @@
 #                   libpinctl-dev, pinctl (lintian: no error, no warning)
 #   make kselftest-install INSTALL_PATH=DIR  a kselftest-style package for
 #                   KERNEL: run_kselftest.sh, the suites, the module; KTAP
+#   make check-upstream  the kernel's own GUP selftests of KERNEL's version,
+#                   without and with pintest's /sys/kernel/debug/gup_test;
+#                   check-upstream-diff compares it with the kernel's own
 #   make check-device  the device suite on QEMU's edu PCI device for KERNEL,
 #                   in DEVICE_CONFIGS: behind Intel's vIOMMU, direct (64-bit
 #                   mask), through swiotlb (32-bit mask); part of make check
@@ -149,6 +152,28 @@ check-kselftest-vm:
 		'cp -a build/kselftest /tmp/kselftest && cd / && \
 		 /tmp/kselftest/run_kselftest.sh $(KSELFTEST_TESTS) > "$$PINTEST_OUT/$(KERNEL)-kselftest.ktap"'
 
+# The kernel's own GUP selftests (gup_test, gup_longterm, cow) of
+# UPSTREAM's version (default KERNEL's), without and with pintest's
+# gup_test, in ext4, xfs and tmpfs directories: a table, KTAP in
+# build/results, and a failure for a case that fails only with pintest's
+UPSTREAM ?= $(KERNEL)
+UPSTREAM_FS ?= ext4 xfs tmpfs
+check-upstream: all tests
+	mkdir -p build/results
+	dir=$$(scripts/upstream-selftests $(UPSTREAM)) && \
+	scripts/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
+		tests/upstream-run $$dir $(KERNEL)-upstream without with
+
+# The differential check, on a kernel with its own gup_test (the debug
+# kernel, CONFIG_GUP_TEST: KDIR=/lib/modules/RELEASE/build UPSTREAM=7.3):
+# the same programs against the kernel's and pintest's; any verdict that
+# differs fails, naming the case
+check-upstream-diff: all tests
+	mkdir -p build/results
+	dir=$$(scripts/upstream-selftests $(UPSTREAM)) && \
+	scripts/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
+		tests/upstream-run $$dir $(KERNEL)-upstream-diff kernel pintest
+
 # tools/pintest-vm --device: a translating IOMMU, direct, swiotlb bounce
 DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
 
@@ -219,5 +244,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
-.PHONY: all deps modules lib tools tests run check check-host check-one check-native check-native-vm kselftest-install check-kselftest-vm deb check-deb-vm check-device debug-kernel check-debug \
+.PHONY: all deps modules lib tools tests run check check-host check-one check-native check-native-vm kselftest-install check-kselftest-vm deb check-deb-vm check-upstream check-upstream-diff check-device debug-kernel check-debug \
 	coverage bench fuzz soak install uninstall dkms-install lint abi-check clean

@@ -51,16 +51,11 @@ struct pintest_gup_file {
 	struct pintest_range *longterm;
 };
 
-/* FOLL_FORCE never; of the rest, what a pin of pintest's can honour. */
-static int pintest_gup_pin_flags(u32 gup_flags, unsigned int *flags)
+/* What a pin of pintest's honours of @gup_flags (FOLL_FORCE is refused before). */
+static unsigned int pintest_gup_pin_flags(u32 gup_flags)
 {
-	if (gup_flags & FOLL_FORCE)
-		return -EINVAL;
-	if (gup_flags & FOLL_WRITE)
-		*flags |= PINTEST_PIN_WRITE;
-	if (gup_flags & FOLL_LONGTERM)
-		*flags |= PINTEST_PIN_LONGTERM;
-	return 0;
+	return (gup_flags & FOLL_WRITE ? PINTEST_PIN_WRITE : 0) |
+	       (gup_flags & FOLL_LONGTERM ? PINTEST_PIN_LONGTERM : 0);
 }
 
 /*
@@ -197,9 +192,7 @@ static int pintest_gup_pin(unsigned int cmd, struct gup_test *gup,
 
 	if (cmd == PIN_LONGTERM_BENCHMARK)
 		flags |= PINTEST_PIN_LONGTERM;
-	ret = pintest_gup_pin_flags(gup->gup_flags, &flags);
-	if (ret)
-		return ret;
+	flags |= pintest_gup_pin_flags(gup->gup_flags);
 	t0 = ktime_get();
 	ret = npages ? pintest_pin_pages(gup->addr & PAGE_MASK, npages, flags,
 					 gup->nr_pages_per_call, &range, &ns) :

@@ -366,11 +366,16 @@ struct pintest_ioctl_op {
 
 /*
  * PINTEST_CMD_@_NAME runs pintest_ioctl_@_name() on a struct pintest_@_name;
- * @_last is the last field of the struct's first version.
+ * @_last is the last field of the struct's first version.  The build fails
+ * for a struct the buffer cannot hold or whose size is not its first field.
  */
 #define PINTEST_IOCTL_OP(_NAME, _name, _last)				\
 	[PINTEST_CMD_##_NAME - PINTEST_CMD_INFO] = {			\
-		.size = sizeof(struct pintest_##_name),			\
+		.size = sizeof(struct pintest_##_name) +			\
+			BUILD_BUG_ON_ZERO(sizeof(union pintest_ucmd_buffer) < \
+					  sizeof(struct pintest_##_name)) +	\
+			BUILD_BUG_ON_ZERO(offsetof(struct pintest_##_name,	\
+						   size) != 0),		\
 		.min_size = offsetofend(struct pintest_##_name, _last),	\
 		.execute = pintest_ioctl_##_name,			\
 	}
@@ -526,7 +531,7 @@ static int __init pintest_init(void)
 	if (ret)
 		return ret;
 	/* no device is no error: everything but the DEVICE_* ioctls works */
-	ret = pintest_device_init();
+	ret = pintest_edu_init();
 	if (ret)
 		goto err_wq;
 	pintest_debugfs = debugfs_create_dir("pintest", NULL);
@@ -544,7 +549,7 @@ err_guptest:
 	pintest_guptest_exit();
 err_debugfs:
 	debugfs_remove_recursive(pintest_debugfs);
-	pintest_device_exit();
+	pintest_edu_exit();
 err_wq:
 	pintest_writer_wq_exit();
 	return ret;
@@ -555,7 +560,7 @@ static void __exit pintest_exit(void)
 	misc_deregister(&pintest_misc);
 	pintest_guptest_exit();
 	debugfs_remove_recursive(pintest_debugfs);
-	pintest_device_exit();
+	pintest_edu_exit();
 	pintest_writer_wq_exit();
 }
 

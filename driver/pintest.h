@@ -7,14 +7,19 @@
  *   pin.c      taking a pin: pin_user_pages*() into a new range
  *   memfd.c    taking a pin by file offset: memfd_pin_folios()
  *   dma.c      the simulated device: a walk that copies or checks bytes
+ *   edu.c      the real device (QEMU's edu PCI device): its binding and
+ *              removal, its transfers, its DMA API mappings
+ *   devmap.c   DEVICE_MAP, DEVICE_DMA, DEVICE_UNMAP: a pin's pages mapped
+ *              for the real device, bytes bounced through it
  *   writer.c   the in-flight writer: the walk again and again, in a work
  *   page.c     QUERY and PROBE: what the kernel thinks of a page
- *   device.c   the real device (QEMU's edu): DMA API mappings, transfers
  *   handles.c  struct pintest_file: the handle table of one open()
  *   guptest.c  /sys/kernel/debug/gup_test where the kernel has none
+ *   bench.c    /sys/kernel/debug/pintest: the baselines of make bench
  *   main.c     the module, the device and the ioctl dispatch
  *
- * Each file calls only those above it in this list (main.c calls all).
+ * Each file calls only those above it in this list (main.c calls all);
+ * make lint checks it on the objects' symbols (scripts/check-layers).
  * Lookups by handle happen in main.c, which hands the range down with a
  * reference held; only handles.c drops the table's reference, and it
  * stops the range's writer first.
@@ -23,8 +28,10 @@
 #define _PINTEST_H
 
 #include <linux/dcache.h>
+#include <linux/dma-direction.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/workqueue.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
@@ -80,8 +87,10 @@ struct pintest_writer {
 /**
  * struct pintest_range - the pages of one PIN ioctl
  * @ref: the handle table holds one reference, every ioctl using the range
- *	one for its duration; the last put unpins the pages (process
- *	context only: unpinning dirty may sleep in folio_lock())
+ *	one for its duration, each of its device mappings one (devmap.c);
+ *	a gup_test pin (guptest.c) is held by its call or file alone.  The
+ *	last put unpins the pages (process context only: unpinning dirty
+ *	may sleep in folio_lock())
  * @mm: the mm whose pinned_vm was charged @npages (mmgrab()ed)
  * @addr: user address the range was pinned at; 0 for a pin by file
  * @npages: number of pages pinned
@@ -91,10 +100,10 @@ struct pintest_writer {
  * @dirty_on_release: set before the table's reference is dropped, read by
  *	the final put
  * @writer: the in-flight writer, stopped before the table's reference goes
- * @devmaps: its mappings for the device (device.c), under the device's
- *	lock; torn down before the table's reference goes
+ * @devmaps: its mappings for the device (devmap.c), under
+ *	pintest_devmaps_lock; torn down before the table's reference goes
  * @devmaps_closed: the range left its table, so no DEVICE_MAP may add to
- *	@devmaps any more (under the device's lock)
+ *	@devmaps any more (under pintest_devmaps_lock)
  * @nr_slots: used entries of @slots; equal to @npages when no run is stored
  * @cap_slots: allocated entries of @slots
  * @slots: the pinned pages as folio ranges (see slots.c); walk them with a
@@ -137,9 +146,10 @@ struct pintest_cursor {
  * @show_pfn: the opener had CAP_SYS_ADMIN, so QUERY and PROBE show page
  *	frame numbers (decided once, at open, as /proc/PID/pagemap does)
  * @nr_writers: writers running on this file's ranges
- * @maps: mapping id -> struct pintest_devmap (DEVICE_MAP), changed and
- *	looked up under the device's lock.  A mapping being created holds
- *	XA_ZERO_ENTRY until its DEVICE_MAP has told the caller its id.
+ * @maps: mapping id -> struct pintest_devmap (DEVICE_MAP); the xarray's
+ *	own spinlock serialises insertion, removal and the reference a
+ *	lookup takes.  A mapping being created holds XA_ZERO_ENTRY until
+ *	its DEVICE_MAP has told the caller its id.
  */
 struct pintest_file {
 	struct xarray pins;
@@ -251,7 +261,40 @@ int pintest_query(struct pintest_range *range, struct pintest_query *cmd,
 		  bool show_pfn);
 int pintest_probe(struct pintest_probe *cmd, bool show_pfn);
 
-/* device.c */
+/* The most bytes of one transfer of the real device (edu.c). */
+#define PINTEST_EDU_XFER_MAX	2048
+
+/**
+ * struct pintest_edu_map - pages mapped for the real device
+ * @sgt: the pages, and their bus addresses while @mapped
+ * @dir: the direction they are mapped in
+ * @node: in the device's list of mappings while @mapped
+ * @mapped: mapped for the device; cleared when unmapped or when the
+ *	device's removal revoked it (under the device's lock)
+ */
+struct pintest_edu_map {
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	struct list_head node;
+	bool mapped;
+};
+
+/* edu.c */
+struct pintest_edu;
+struct pintest_edu *pintest_edu_get(void);
+void pintest_edu_put(struct pintest_edu *edu);
+struct device *pintest_edu_dev(struct pintest_edu *edu);
+u32 pintest_edu_path(struct pintest_edu *edu, u32 *dma_bits);
+int pintest_edu_map(struct pintest_edu *edu, struct pintest_edu_map *map);
+void pintest_edu_unmap(struct pintest_edu *edu, struct pintest_edu_map *map);
+int pintest_edu_sync(struct pintest_edu *edu, struct pintest_edu_map *map,
+		     bool for_device);
+int pintest_edu_copy(struct pintest_edu *edu, struct pintest_edu_map *map,
+		     dma_addr_t bus, void *buf, size_t n, bool to_ram);
+int pintest_edu_init(void);
+void pintest_edu_exit(void);
+
+/* devmap.c */
 u32 pintest_device_path(u32 *dma_bits);
 struct pintest_devmap;
 int pintest_device_map(struct xarray *maps, struct pintest_range *range,
@@ -269,8 +312,6 @@ int pintest_device_dma_bus(struct pintest_walk *walk, u64 *transfers);
 int pintest_device_unmap(struct xarray *maps, u32 id);
 void pintest_device_unmap_range(struct xarray *maps,
 				struct pintest_range *range);
-int pintest_device_init(void);
-void pintest_device_exit(void);
 
 /* handles.c */
 void pintest_file_init(struct pintest_file *pf, bool show_pfn);

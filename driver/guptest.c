@@ -22,6 +22,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -99,7 +100,7 @@ static void pintest_gup_verify(struct pintest_range *range, bool longterm)
 	}
 }
 
-/* DUMP_USER_PAGES_TEST: the pages of @which (1-based) that exist. */
+/* DUMP_USER_PAGES_TEST: the pages @gup->which_pages names (1-based) that exist. */
 static void pintest_gup_dump(struct gup_test *gup, struct page **pages,
 			     struct pintest_range *range, unsigned long nr)
 {
@@ -255,7 +256,6 @@ static int pintest_gup_request(unsigned int cmd, struct gup_test __user *ugup)
 	return copy_to_user(ugup, &gup, sizeof(gup)) ? -EFAULT : 0;
 }
 
-#if PINTEST_HAVE_GUP_LONGTERM_TEST
 /* PIN_LONGTERM_TEST_START, under @gf->lock. */
 static int pintest_gup_longterm_start(struct pintest_gup_file *gf,
 				      struct pin_longterm_test __user *uargs)
@@ -264,6 +264,7 @@ static int pintest_gup_longterm_start(struct pintest_gup_file *gf,
 	unsigned int flags = PINTEST_PIN_LONGTERM;
 	u64 ns;
 
+	lockdep_assert_held(&gf->lock);
 	if (gf->longterm)
 		return -EINVAL;
 	if (copy_from_user(&args, uargs, sizeof(args)))
@@ -288,6 +289,7 @@ static int pintest_gup_longterm_read(struct pintest_gup_file *gf,
 	struct pintest_walk walk = { .op = PINTEST_DMA_READ };
 	u64 addr;
 
+	lockdep_assert_held(&gf->lock);
 	if (!gf->longterm)
 		return -EINVAL;
 	if (copy_from_user(&addr, uaddr, sizeof(addr)))
@@ -297,8 +299,10 @@ static int pintest_gup_longterm_read(struct pintest_gup_file *gf,
 	return pintest_dma(gf->longterm, &walk);
 }
 
+/* PIN_LONGTERM_TEST_STOP, under @gf->lock. */
 static void pintest_gup_longterm_stop(struct pintest_gup_file *gf)
 {
+	lockdep_assert_held(&gf->lock);
 	if (gf->longterm)
 		pintest_range_put(gf->longterm);
 	gf->longterm = NULL;
@@ -325,7 +329,6 @@ static long pintest_gup_longterm(struct pintest_gup_file *gf, unsigned int cmd,
 	mutex_unlock(&gf->lock);
 	return ret;
 }
-#endif
 
 static long pintest_gup_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
@@ -338,13 +341,14 @@ static long pintest_gup_ioctl(struct file *file, unsigned int cmd,
 	case PIN_BASIC_TEST:
 	case DUMP_USER_PAGES_TEST:
 		return pintest_gup_request(cmd, (void __user *)arg);
-#if PINTEST_HAVE_GUP_LONGTERM_TEST
 	case PIN_LONGTERM_TEST_START:
 	case PIN_LONGTERM_TEST_STOP:
 	case PIN_LONGTERM_TEST_READ:
+		/* the kernel's gup_test has them since 6.2 */
+		if (!PINTEST_HAVE_GUP_LONGTERM_TEST)
+			return -EINVAL;
 		return pintest_gup_longterm(file->private_data, cmd,
 					    (void __user *)arg);
-#endif
 	default:
 		return -EINVAL;
 	}

@@ -10,6 +10,7 @@
  * start: the pages stay pinned for as long as the writer can touch them.
  */
 #include <linux/jiffies.h>
+#include <linux/lockdep.h>
 #include <linux/workqueue.h>
 
 #include "pintest.h"
@@ -143,6 +144,7 @@ int pintest_writer_start(struct pintest_range *range,
 /* Called with @w->lock held; returns with no pass running or queued. */
 static void pintest_writer_cancel(struct pintest_writer *w)
 {
+	lockdep_assert_held(&w->lock);
 	cancel_work_sync(&w->work);
 	if (w->running) {
 		w->running = false;

@@ -3,8 +3,10 @@
  * pintest's /sys/kernel/debug/gup_test, on kernels without their own
  * (CONFIG_GUP_TEST): the requests of mm/gup_test.h pin and release as the
  * kernel's do, PIN_LONGTERM_TEST_READ sees what the process wrote, the
- * pins go with STOP or close, and bad requests get the kernel's errno.
- * Where the kernel has its own, pintest must leave it alone.
+ * pins go with STOP or close, and bad requests get the kernel's errno, but
+ * for FOLL_FORCE, which pintest's refuses (EINVAL) and the kernel's passes
+ * on to pin_user_pages().  Where the kernel has its own, pintest must leave
+ * it alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -142,7 +144,11 @@ struct bad {
 	int expect;
 };
 
-/* Each with a fresh mapping; the kernel's gup_test answers the same. */
+/*
+ * Each with a fresh mapping.  The kernel's gup_test answers the same but for
+ * row 0: it hands gup_flags to pin_user_pages() as they come, FOLL_FORCE
+ * included, and pins; pintest's refuses FOLL_FORCE (driver/guptest.c).
+ */
 static int bad_request(int fd, int row, char *buf)
 {
 	struct pin_longterm_test lt = { .addr = (uintptr_t)buf, .size = PAGE };
@@ -150,7 +156,7 @@ static int bad_request(int fd, int row, char *buf)
 	uint64_t uaddr = (uintptr_t)buf;
 
 	switch (row) {
-	case 0:	/* FOLL_FORCE: pintest never forces */
+	case 0:	/* FOLL_FORCE: pintest never forces (the kernel's pins) */
 		g.gup_flags = FOLL_FORCE;
 		return request(fd, PIN_BASIC_TEST, &g);
 	case 1:	/* addr + size wraps */

@@ -76,7 +76,11 @@ static int is_complaint(const struct patterns *p, const char *rec, int expecting
 	const char *text = strchr(rec, ';');
 
 	text = text ? text + 1 : rec;
-	/* PRIO is facility * 8 + level: the kernel's own (0) at err or worse */
+	/*
+	 * PRIO is facility * 8 + level: the kernel's own (0) at err or worse,
+	 * unlike tests/judge-kmsg, which takes any facility (tests/kernel-reports
+	 * says why)
+	 */
 	if (atoi(rec) <= 3 && !strncmp(text, "pintest", 7))
 		return 1;
 	for (int i = 0; i < p->n; i++)

@@ -718,6 +718,60 @@ START_TEST(version_1_struct_is_not_written_past)
 }
 END_TEST
 
+/*
+ * UNPIN releases the pin before it copies its reply out: a struct in a
+ * read-only page (readable, so the request is taken in) gets EFAULT with
+ * the pin already gone, and the retry ENOENT.  Nothing stays pinned.
+ */
+START_TEST(unpin_unwritable_reply_releases_the_pin)
+{
+	struct pinctl *ctx = pt_open();
+	struct pinctl_stats s0, pinned, s;
+	struct pintest_unpin *cmd, retry;
+	struct pinctl_page page;
+	char *buf = pt_anon(PAGE);
+	long vm0 = pt_vmpin_kb();
+	uint64_t h;
+	int ret;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), 0);
+	pt_stats(ctx, &pinned);
+	ck_assert_uint_eq(pinned.live_pins, s0.live_pins + 1);
+	ck_assert_int_gt(pt_vmpin_kb(), vm0);
+
+	cmd = (struct pintest_unpin *)map(PAGE, PROT_READ | PROT_WRITE);
+	*cmd = (struct pintest_unpin){ .size = sizeof(*cmd), .handle = h,
+				       .out_unpin_ns = 0x3333 };
+	ck_assert_int_eq(mprotect(cmd, PAGE, PROT_READ), 0);
+	ret = ioctl(pinctl_fd(ctx), PINTEST_IOC_UNPIN, cmd) ? -errno : 0;
+	ck_assert_int_eq(ret, -EFAULT);
+	ck_assert_uint_eq(cmd->out_unpin_ns, 0x3333);	/* no reply came */
+
+	/* released all the same: counted as an unpin, the page unpinned */
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.live_pages, s0.live_pages);
+	ck_assert_uint_eq(s.total_unpins, pinned.total_unpins + 1);
+	ck_assert_int_eq(pt_vmpin_kb(), vm0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 0, 1, &page), -ENOENT);
+	ck_assert_int_eq(pinctl_probe(ctx, buf, PAGE, &page), 0);
+	ck_assert_uint_eq(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED, 0);
+
+	/* the retry, from a struct the reply can reach, finds no such pin */
+	retry = *cmd;
+	ret = ioctl(pinctl_fd(ctx), PINTEST_IOC_UNPIN, &retry) ? -errno : 0;
+	ck_assert_int_eq(ret, -ENOENT);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.total_unpins, pinned.total_unpins + 1);
+	pt_nothing_left(ctx, &s0, vm0);
+
+	munmap(cmd, PAGE);
+	munmap(buf, PAGE);
+	pinctl_close(ctx);
+}
+END_TEST
+
 START_TEST(errors_are_counted)
 {
 	struct pinctl *ctx = pt_open();
@@ -784,6 +838,7 @@ Suite *suite_errors(struct pt_run *run)
 		pt_add(run, tc, device_input_without_a_device, 0, NNO_DEVICE_ROWS, NULL, nodev);
 	PT_ADD(run, tc, longer_struct_with_zero_tail, nodev);
 	PT_ADD(run, tc, version_1_struct_is_not_written_past, nodev);
+	PT_ADD(run, tc, unpin_unwritable_reply_releases_the_pin, nodev);
 	PT_ADD(run, tc, errors_are_counted, nodev);
 	PT_ADD(run, tc, vvar_pins_as_its_vma_says, nodev);
 	return s;

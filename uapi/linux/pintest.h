@@ -91,6 +91,11 @@
  * - ENOSPC: the file descriptor already runs ``max_writers`` writers
  *   (module parameter, default 64).
  *
+ * Specific to %PINTEST_IOC_UNPIN:
+ *
+ * - EFAULT: also when the pin was released but the reply could not be
+ *   written back; see &struct pintest_unpin.
+ *
  * Specific to %PINTEST_IOC_QUERY and %PINTEST_IOC_PROBE:
  *
  * - EINVAL: @entry_size below 32 or above 256.
@@ -417,6 +422,13 @@ enum pintest_unpin_flags {
  *
  * A DMA still running on the handle in another thread completes first;
  * the pages are released when it does.
+ *
+ * The pin is released before the reply is written back.  When the struct
+ * can be read but not written (say, in a read-only page), the call fails
+ * with EFAULT although the pin is gone: the handle is invalid, the pages
+ * are unpinned and a retry gets ENOENT.  An EFAULT in reading the struct
+ * releases nothing; a retry with a struct the kernel can write tells the
+ * two apart (ENOENT: the failed call released the pin).
  */
 struct pintest_unpin {
 	__u32 size;

@@ -244,5 +244,41 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 
+help:
+	@printf '%s\n' \
+	'make [TARGET] [VARIABLE=value ...]; docs/ has the details' \
+	'  all (default)      the module for KERNEL, libpinctl, pinctl' \
+	'  run                the demo in the VM: pin, query, DMA (CPU and edu device), stress table, counters' \
+	'  check              every suite on each of KERNELS, device suites, packages, kselftest package, results' \
+	'  check-one          every suite in the VM on KERNEL only' \
+	'  check-host         the suite that needs no VM (module loading against a fake loader)' \
+	'  check-device       the device suite on the edu device for KERNEL, in each of DEVICE_CONFIGS' \
+	'  check-native       every suite on this machine'"'"'s running kernel (root)' \
+	'  check-native-vm    check-native in a bare VM, as CI proves it' \
+	'  check-deb-vm       the Debian packages installed in a bare VM, then check-native' \
+	'  check-kselftest-vm the kselftest package run in a bare VM (KSELFTEST_TESTS picks suites)' \
+	'  kselftest-install  a kselftest-style package for KERNEL in INSTALL_PATH' \
+	'  check-upstream     the kernel'"'"'s own GUP selftests of UPSTREAM, without and with pintest'"'"'s gup_test' \
+	'  check-upstream-diff  the same selftests against the kernel'"'"'s gup_test and pintest'"'"'s' \
+	'  soak               the stress suite only, SECONDS per scenario (SCENARIOS narrows it)' \
+	'  fuzz               the ioctl fuzzer for SECONDS with SEED' \
+	'  bench              pin, unpin, DMA, QUERY and device costs; build/bench.log, build/bench.json, goals' \
+	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN, lockdep, fault injection' \
+	'  check-debug        every suite and the fault-injection sweep on the debug kernel' \
+	'  coverage           the same with the module built for gcov: build/coverage/' \
+	'  lint               module W=1, sparse, checkpatch --strict, kernel-doc; man pages' \
+	'  abi-check          libpinctl.so.1 still compatible with its last release (abidiff)' \
+	'  deb                Debian packages in build/deb, lintian clean' \
+	'  install, uninstall module, library, headers, pkg-config file, pinctl, man pages, udev rule' \
+	'  dkms-install       register, build and install the module with DKMS for each of KERNELS' \
+	'  modules, lib, tools, tests  the parts alone' \
+	'  deps               install the Debian packages KERNEL needs (scripts/deps)' \
+	'  clean              remove what the build made (needs no kernel headers)' \
+	'  help               this list' \
+	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
+	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
+	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS,' \
+	'  PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
+
 .PHONY: all deps modules lib tools tests run check check-host check-one check-native check-native-vm kselftest-install check-kselftest-vm deb check-deb-vm check-upstream check-upstream-diff check-device debug-kernel check-debug \
-	coverage bench fuzz soak install uninstall dkms-install lint abi-check clean
+	coverage bench fuzz soak install uninstall dkms-install lint abi-check clean help

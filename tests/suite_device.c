@@ -10,21 +10,30 @@
  * (make check-device); elsewhere it SKIPs.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kmsg.h"
+#include "procfs.h"
 #include "pt.h"
 
 #define NPAGES 4
 #define LEN (NPAGES * PAGE)
+/* the most bytes of one transfer of the edu device (driver/edu.c) */
+#define EDU_XFER 2048
 
 static struct pinctl_info2 info_of(struct pinctl *ctx)
 {
@@ -602,6 +611,391 @@ START_TEST(bus_transfers_are_guarded)
 }
 END_TEST
 
+/* The number in sysfs file @path written in hex ("0x1234"); -1 if none. */
+static long sysfs_hex(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%lx", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The edu device's directory in /sys/bus/pci/devices into @dir; 0 or -ENOENT. */
+static int edu_sysfs(char *dir, size_t size)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	char path[512];
+	int ret = -ENOENT;
+
+	while (d && ret && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+		if (sysfs_hex(path) != 0x1234)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
+		if (sysfs_hex(path) != 0x11e8)
+			continue;
+		snprintf(dir, size, "/sys/bus/pci/devices/%s", e->d_name);
+		ret = 0;
+	}
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+/* Why userfaultfd cannot be had here, or NULL. */
+static const char *uffd_missing(void)
+{
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd >= 0) {
+		close(uffd);
+		return NULL;
+	}
+	return errno == ENOSYS ? "the kernel has no userfaultfd (CONFIG_USERFAULTFD)" :
+	       "userfaultfd refused (vm.unprivileged_userfaultfd)";
+}
+
+/* In a child without Check: a failed @cond says why and ends it (status 1). */
+#define CHILD_CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: ", __func__, __LINE__);	\
+			fprintf(stderr, __VA_ARGS__);			\
+			fputc('\n', stderr);				\
+			return 1;					\
+		}							\
+	} while (0)
+
+struct dma_call {
+	struct pinctl *ctx;
+	uint64_t id;
+	size_t len;
+	int ret;
+};
+
+static void *device_fill_call(void *p)
+{
+	struct dma_call *c = p;
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_FILL, 0, 0, c->len,
+					       NULL, 60);
+
+	c->ret = pinctl_device_dma(c->ctx, c->id, &t);
+	return NULL;
+}
+
+/* Until the module moved @bytes more DMA bytes than @since: 0, or -ETIME after 60 s. */
+static int dma_bytes_moved(struct pinctl *ctx, const struct pinctl_stats *since,
+			   uint64_t bytes)
+{
+	struct pinctl_stats s;
+
+	for (int tries = 0; tries < 1200; tries++) {
+		if (pinctl_stats(ctx, &s))
+			return -EIO;
+		if (s.dma_bytes - since->dma_bytes >= bytes)
+			return 0;
+		usleep(50 * 1000);
+	}
+	return -ETIME;
+}
+
+/*
+ * Asks QEMU's monitor, through the host (tools/pintest-vm --device), to
+ * "unplug" or "replug" the edu device: 0, or -EIO with QEMU's answer in
+ * @reply.
+ */
+static int monitor_request(const char *req, char *reply, size_t size)
+{
+	const char *dir = getenv("PINTEST_MONITOR");
+	char path[512], tmp[520];
+	FILE *f;
+
+	snprintf(reply, size, "no answer in 60 s");
+	snprintf(path, sizeof(path), "%s/monitor.req", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%s\n", req) < 0 || fclose(f) || rename(tmp, path))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/monitor.rep", dir);
+	for (int tries = 0; tries < 600; tries++) {
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(reply, size, f))
+				reply[0] = 0;
+			fclose(f);
+			unlink(path);
+			reply[strcspn(reply, "\n")] = 0;
+			return strcmp(reply, "ok") ? -EIO : 0;
+		}
+		usleep(100 * 1000);
+	}
+	return -ETIME;
+}
+
+/* The device's path as INFO reports it once it is gone (@gone) or back; 60 s at most. */
+static uint32_t device_path_becomes(struct pinctl *ctx, int gone)
+{
+	struct pinctl_info2 info = { .sz = sizeof(info) };
+
+	for (int tries = 0; tries < 1200; tries++) {
+		if (pinctl_info2(ctx, &info))
+			return ~0U;
+		if ((info.device_path == PINCTL_DEVICE_NONE) == gone)
+			break;
+		usleep(50 * 1000);
+	}
+	return info.device_path;
+}
+
+/* How the device goes: its sysfs remove, or QEMU's device_del. */
+struct removal {
+	char dir[300];		/* its directory in /sys/bus/pci/devices */
+	int by_monitor;
+};
+
+/* The device goes as @r says; 0 once the driver's remove has run. */
+static int remove_device(struct pinctl *ctx, const struct removal *r)
+{
+	char path[600];
+	int ret;
+
+	if (!r->by_monitor) {
+		snprintf(path, sizeof(path), "%s/remove", r->dir);
+		return procfs_write(path, "1");
+	}
+	ret = monitor_request("unplug", path, sizeof(path));
+	if (ret) {
+		fprintf(stderr, "device_del: %s\n", path);
+		return ret;
+	}
+	/* the guest's hotplug driver removes it when QEMU asks it to */
+	return device_path_becomes(ctx, 1) == PINCTL_DEVICE_NONE ? 0 : -ETIME;
+}
+
+/*
+ * The device goes (@arg, a struct removal) while a DEVICE_DMA of 128
+ * transfers and an endless device writer are in flight: the DMA ends with
+ * ENODEV, the writer ends by itself, every DEVICE_* call answers ENODEV,
+ * the mappings can still be unmapped, the pins released, and nothing
+ * stays pinned.
+ */
+static int removal_in_flight(void *arg)
+{
+	size_t big = 128 * EDU_XFER;
+	char *buf = pt_anon(big), *buf2 = pt_anon(LEN);
+	struct dma_call call = { .len = big };
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	struct pinctl_info2 info = { .sz = sizeof(info) };
+	struct pinctl_stats s0, s;
+	long vm0 = pt_vmpin_kb();
+	uint64_t h, h2, id2;
+	pthread_t t;
+	int ret;
+
+	CHILD_CHECK(!pinctl_open(&call.ctx, NULL), "open");
+	CHILD_CHECK(!pinctl_stats(call.ctx, &s0), "stats");
+	CHILD_CHECK(!pinctl_pin(call.ctx, buf, big, PINCTL_PIN_WRITE, &h), "pin");
+	CHILD_CHECK(!pinctl_device_map(call.ctx, h, PINCTL_MAP_DEVICE_WRITES, &map), "map");
+	call.id = map.id;
+	CHILD_CHECK(!pinctl_pin(call.ctx, buf2, LEN, PINCTL_PIN_WRITE, &h2), "pin 2");
+	CHILD_CHECK(!pinctl_device_map(call.ctx, h2, PINCTL_MAP_DEVICE_WRITES, &map), "map 2");
+	id2 = map.id;
+	CHILD_CHECK(!pinctl_device_start(call.ctx, h2, 0, LEN, 61, 0, 0), "writer");
+	CHILD_CHECK(!pthread_create(&t, NULL, device_fill_call, &call), "thread");
+	/* the DMA and the writer have both begun: two transfers at least */
+	CHILD_CHECK(!dma_bytes_moved(call.ctx, &s0, 2 * EDU_XFER), "no transfer");
+
+	ret = remove_device(call.ctx, arg);
+	CHILD_CHECK(!ret, "the device did not go: %s", strerror(-ret));
+	CHILD_CHECK(!pthread_join(t, NULL), "join");
+	CHILD_CHECK(call.ret == -ENODEV, "the DMA in flight ended with %s",
+		    strerror(-call.ret));
+	/* the writer ended by itself: a CPU writer may start */
+	ret = -EBUSY;
+	for (int tries = 0; tries < 1200 && ret == -EBUSY; tries++) {
+		ret = pinctl_dma_start(call.ctx, h2, 0, 8, 62, 1, 0);
+		if (ret == -EBUSY)
+			usleep(50 * 1000);
+	}
+	CHILD_CHECK(ret == 0, "the device's writer still ran: %s", strerror(-ret));
+	CHILD_CHECK(!pinctl_dma_stop(call.ctx, h2, NULL, NULL), "stop");
+
+	CHILD_CHECK(!pinctl_info2(call.ctx, &info), "info");
+	CHILD_CHECK(info.device_path == PINCTL_DEVICE_NONE, "INFO still names a device");
+	ret = pinctl_device_map(call.ctx, h, PINCTL_MAP_DEVICE_READS, &map);
+	CHILD_CHECK(ret == -ENODEV, "DEVICE_MAP after removal: %s", strerror(-ret));
+	device_fill_call(&call);
+	CHILD_CHECK(call.ret == -ENODEV, "DEVICE_DMA after removal: %s",
+		    strerror(-call.ret));
+	ret = pinctl_device_start(call.ctx, h2, 0, LEN, 63, 1, 0);
+	CHILD_CHECK(ret == -ENODEV, "DMA_START on the device after removal: %s",
+		    strerror(-ret));
+	CHILD_CHECK(!pinctl_device_unmap(call.ctx, call.id), "unmap of a revoked mapping");
+	ret = pinctl_device_unmap(call.ctx, call.id);
+	CHILD_CHECK(ret == -ENODEV, "a second unmap: %s", strerror(-ret));
+	CHILD_CHECK(!pinctl_unpin(call.ctx, h, PINCTL_UNPIN_DIRTY), "unpin");
+	/* UNPIN takes the revoked mapping of its pin with it */
+	CHILD_CHECK(!pinctl_unpin(call.ctx, h2, 0), "unpin 2");
+	ret = pinctl_device_unmap(call.ctx, id2);
+	CHILD_CHECK(ret == -ENODEV, "unmap after UNPIN: %s", strerror(-ret));
+	CHILD_CHECK(!pinctl_stats(call.ctx, &s), "stats");
+	CHILD_CHECK(s.live_pins == s0.live_pins && s.live_pages == s0.live_pages,
+		    "%llu pins still live", (unsigned long long)(s.live_pins - s0.live_pins));
+	CHILD_CHECK(pt_vmpin_kb() == vm0, "VmPin %ld kB, was %ld", pt_vmpin_kb(), vm0);
+	pinctl_close(call.ctx);
+	return 0;
+}
+
+/* The device back as @r took it away; its path as INFO reports it. */
+static uint32_t restore_device(const struct removal *r)
+{
+	struct pinctl *ctx = pt_open();
+	char reply[200];
+	uint32_t path;
+
+	if (r->by_monitor)
+		ck_assert_msg(!monitor_request("replug", reply, sizeof(reply)),
+			      "device_add: %s", reply);
+	else
+		ck_assert_int_eq(procfs_write("/sys/bus/pci/rescan", "1"), 0);
+	path = device_path_becomes(ctx, 0);
+	pinctl_close(ctx);
+	return path;
+}
+
+/*
+ * Removal of the device while calls are in flight (removal_in_flight(),
+ * in a child so that the device comes back whatever it found): by its
+ * sysfs remove, or QEMU's device_del (_i 1); it comes back by a rescan or
+ * device_add, on the same path to memory.
+ */
+START_TEST(removal_while_in_flight)
+{
+	struct pinctl *ctx = pt_open();
+	uint32_t path = info_of(ctx).device_path, again;
+	struct removal r = { .by_monitor = _i };
+	int status;
+	pid_t pid;
+
+	pinctl_close(ctx);
+	ck_assert_int_eq(edu_sysfs(r.dir, sizeof(r.dir)), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(removal_in_flight(&r));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	again = restore_device(&r);
+	ck_assert_msg(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "the removal scenario failed (status %#x, see above)", status);
+	ck_assert_uint_eq(again, path);
+}
+END_TEST
+
+struct stalled {
+	int uffd;		/* in the child */
+	int ready[2];		/* the child writes its uffd's number there */
+};
+
+/*
+ * A caller whose DEVICE_DMA reads its bytes from memory that waits on a
+ * userfaultfd nobody serves: it stalls in the copy until it is killed.
+ */
+static int stall_in_device_dma(void *arg)
+{
+	struct stalled *st = arg;
+	struct uffdio_api api = { .api = UFFD_API };
+	char *src = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)src, .len = PAGE },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct pinctl_device_map_result map = { .sz = sizeof(map) };
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_WRITE, 0, 0, PAGE,
+					       src, 0);
+	char *buf = pt_anon(PAGE);
+	struct pinctl *ctx;
+	uint64_t h;
+	int ret;
+
+	CHILD_CHECK(src != MAP_FAILED, "mmap");
+	st->uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	CHILD_CHECK(st->uffd >= 0, "userfaultfd: %s", strerror(errno));
+	CHILD_CHECK(!ioctl(st->uffd, UFFDIO_API, &api), "UFFDIO_API");
+	CHILD_CHECK(!ioctl(st->uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER");
+	CHILD_CHECK(!pinctl_open(&ctx, NULL), "open");
+	CHILD_CHECK(!pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), "pin");
+	CHILD_CHECK(!pinctl_device_map(ctx, h, PINCTL_MAP_DEVICE_WRITES, &map), "map");
+	CHILD_CHECK(write(st->ready[1], &st->uffd, sizeof(st->uffd)) ==
+		    sizeof(st->uffd), "ready");
+	ret = pinctl_device_dma(ctx, map.id, &t);
+	fprintf(stderr, "the stalled DEVICE_DMA returned: %s\n", strerror(-ret));
+	return 1;	/* it may only end killed */
+}
+
+/*
+ * One caller stalled in DEVICE_DMA on its own buffer stalls nobody else:
+ * another process maps, transfers, unmaps and unpins meanwhile, and
+ * SIGKILL ends the stalled caller, whose pin its exit releases.
+ */
+START_TEST(a_stalled_caller_stalls_itself_alone)
+{
+	struct stalled st = { .uffd = -1 };
+	struct pinctl *ctx = pt_open();
+	struct pollfd pfd = { .events = POLLIN };
+	struct pinctl_stats s0;
+	long vm0 = pt_vmpin_kb();
+	char *buf = pt_anon(LEN);
+	uint64_t h, id;
+	int pidfd, status, child_uffd;
+	pid_t pid;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pipe(st.ready), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(stall_in_device_dma(&st));
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (read(st.ready[0], &child_uffd, sizeof(child_uffd)) != sizeof(child_uffd)) {
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the child did not get ready (status %#x)", status);
+	}
+	/* its fault is pending once its userfaultfd has a message */
+	pfd.fd = syscall(SYS_pidfd_getfd, pidfd, child_uffd, 0);
+	if (pfd.fd < 0 || poll(&pfd, 1, 60000) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the child's DEVICE_DMA never faulted on its userfaultfd");
+	}
+
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES | PINCTL_MAP_DEVICE_READS);
+	device_fill(ctx, id, 0, LEN, 64, 0);
+	ck_assert_uint_eq(device_mismatches(ctx, id, 0, LEN, 64), 0);
+	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
+	map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "the stalled child ended otherwise (status %#x)", status);
+	close(pfd.fd);
+	close(pidfd);
+	close(st.ready[0]);
+	close(st.ready[1]);
+	pt_nothing_left(ctx, &s0, vm0);
+	pinctl_close(ctx);
+}
+END_TEST
+
 /* Without the device everything else works, and INFO says so. */
 START_TEST(no_device_is_reported)
 {
@@ -647,10 +1041,18 @@ Suite *suite_device(struct pt_run *run)
 	PT_ADD(run, tc, unpin_and_close_unmap_first, noedu);
 	PT_ADD(run, tc, device_writer_ends_with_its_mapping, noedu);
 	PT_ADD(run, tc, device_map_races_unpin, noedu);
+	PT_ADD(run, tc, a_stalled_caller_stalls_itself_alone,
+	       noedu ?: getuid() ? "needs root (pidfd_getfd)" : uffd_missing());
 	PT_ADD(run, tc, bus_transfers_are_guarded, noedu ?: getuid() ? "needs root" : NULL);
 	/* only behind an IOMMU: elsewhere the bus address is a physical one */
 	if (!noedu && pt_edu_behind_iommu())
 		PT_ADD(run, tc, iommu_faults_a_stale_bus_address,
 		       getuid() ? "needs root (bus addresses)" : NULL);
+	/* last: the device goes, and comes back */
+	pt_add(run, tc, removal_while_in_flight, 0, 1, "sysfs remove",
+	       noedu ?: getuid() ? "needs root (sysfs remove)" : NULL);
+	pt_add(run, tc, removal_while_in_flight, 1, 2, "QEMU device_del",
+	       noedu ?: getenv("PINTEST_MONITOR") ? NULL :
+	       "no QEMU monitor (tools/pintest-vm --device gives one)");
 	return s;
 }

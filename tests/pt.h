@@ -10,26 +10,42 @@
 #include "pinctl.h"
 #include "util.h"
 
-int pt_case_begin(const char *test, int i);
-void pt_case_end(int fd, const char *test);
+/*
+ * The kernel log of one case, from its beginning: each complaint in it is
+ * judged once, printed under the case's name and counted (pt_case_kmsg),
+ * and the case fails if there was one (pt_case_clean).
+ */
+struct pt_case_log {
+	int fd;			/* /dev/kmsg, or -1: the case cannot reach the module */
+	char who[160];		/* "suite/case", as the reports name it */
+	int reports;		/* complaints so far */
+};
+
+void pt_case_begin(struct pt_case_log *log, const char *test, int i);
+int pt_case_kmsg(struct pt_case_log *log);
+void pt_case_clean(const struct pt_case_log *log);
+void pt_case_end(struct pt_case_log *log);
 
 /*
  * Check's START_TEST, with the body run between pt_case_begin() and
  * pt_case_end(): every case is marked in the kernel log and judged by it.
+ * The body sees its case's log as _pt_log, as it sees its index as _i.
  */
 #undef START_TEST
 #define START_TEST(name)						\
-static void name##_body(int _i);					\
+static void name##_body(struct pt_case_log *_pt_log, int _i);		\
 static void name##_fn(int _i)						\
 {									\
-	int kmsg = pt_case_begin(#name, _i);				\
+	struct pt_case_log case_log;					\
 									\
-	name##_body(_i);						\
-	pt_case_end(kmsg, #name);					\
+	pt_case_begin(&case_log, #name, _i);				\
+	name##_body(&case_log, _i);					\
+	pt_case_end(&case_log);						\
 }									\
 static const TTest name##_ttest = { #name, name##_fn, __FILE__, __LINE__ }; \
 static const TTest *name = &name##_ttest;				\
-static void name##_body(int _i CK_ATTRIBUTE_UNUSED)
+static void name##_body(struct pt_case_log *_pt_log CK_ATTRIBUTE_UNUSED, \
+			int _i CK_ATTRIBUTE_UNUSED)
 
 #define HUGE (2UL << 20)
 
@@ -54,6 +70,7 @@ struct pt_case {
 };
 
 const struct pt_case *pt_cases(int *n);
+void pt_case_name(const struct pt_case *c, int i, char *buf, size_t size);
 int pt_report(SRunner *sr);
 #define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
 

@@ -23,17 +23,6 @@ struct report {
 	int broken;		/* results and registrations stopped matching */
 };
 
-/* The name of case @i of @c: "test", "test(label)", "test:i". */
-static void case_name(const struct pt_case *c, int i, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s", c->test);
-
-	if (c->label)
-		n += snprintf(buf + n, size - n, "(%s)", c->label);
-	if (c->end - c->start > 1)
-		snprintf(buf + n, size - n, ":%d", i);
-}
-
 /* @s for an XML attribute or text, on one line. */
 static void xml_put(FILE *f, const char *s)
 {
@@ -84,7 +73,7 @@ static void report_case(struct report *r, const struct pt_case *c, int i,
 	int rtype = tr ? tr_rtype(tr) : CK_ERROR;
 	char name[256];
 
-	case_name(c, i, name, sizeof(name));
+	pt_case_name(c, i, name, sizeof(name));
 	fprintf(r->junit, "    <testcase classname=\"pintest.%s\" name=\"", c->suite);
 	xml_put(r->junit, name);
 	fputs("\"", r->junit);

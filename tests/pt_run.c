@@ -49,15 +49,29 @@ const struct pt_case *pt_cases(int *n)
 	return pt_cases_registered;
 }
 
-/* The first registration of @test that runs. */
-static const struct pt_case *pt_case_named(const char *test)
+/* The name of case @i of @c: "test", "test(label)", "test:i". */
+void pt_case_name(const struct pt_case *c, int i, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", c->test);
+
+	if (c->label)
+		n += snprintf(buf + n, size - n, "(%s)", c->label);
+	if (c->end - c->start > 1)
+		snprintf(buf + n, size - n, ":%d", i);
+}
+
+/* The registration of case @i of @test, among those that run. */
+static const struct pt_case *pt_case_named(const char *test, int i)
 {
 	static const struct pt_case unknown = { .suite = "?", .test = "?" };
 
-	for (int i = 0; i < pt_ncases; i++)
-		if (!pt_cases_registered[i].skip &&
-		    !strcmp(pt_cases_registered[i].test, test))
-			return &pt_cases_registered[i];
+	for (int k = 0; k < pt_ncases; k++) {
+		const struct pt_case *c = &pt_cases_registered[k];
+
+		if (!c->skip && !strcmp(c->test, test) &&
+		    i >= c->start && i < c->end)
+			return c;
+	}
 	return &unknown;
 }
 
@@ -65,37 +79,65 @@ static const struct pt_case *pt_case_named(const char *test)
  * Around every test body (see START_TEST in pt.h): a case that can reach
  * the module leaves "pintest-test: begin SUITE/TEST[:I]" in the kernel log,
  * so that the harness can name the case of a report, and fails if the
- * kernel complained while it ran.  Returns the kmsg descriptor, or -1.
+ * kernel complained while it ran.
  */
-int pt_case_begin(const char *test, int i)
+void pt_case_begin(struct pt_case_log *log, const char *test, int i)
 {
-	const struct pt_case *t = pt_case_named(test);
+	const struct pt_case *t = pt_case_named(test, i);
 	char text[256];
-	int fd;
 
+	log->fd = -1;
+	log->reports = 0;
+	snprintf(log->who, sizeof(log->who), "%s/", t->suite);
+	pt_case_name(t, i, log->who + strlen(log->who),
+		     sizeof(log->who) - strlen(log->who));
 	if (pt_device_missing())
-		return -1;
-	fd = kmsg_open();
-	ck_assert_msg(fd >= 0, "/dev/kmsg: %s", strerror(-fd));
+		return;
+	log->fd = kmsg_open();
+	ck_assert_msg(log->fd >= 0, "/dev/kmsg: %s", strerror(-log->fd));
 	if (t->end - t->start > 1)
 		snprintf(text, sizeof(text), "pintest-test: begin %s/%s:%d",
 			 t->suite, test, i);
 	else
 		snprintf(text, sizeof(text), "pintest-test: begin %s/%s",
 			 t->suite, test);
-	kmsg_mark(fd, text);
-	return fd;
+	kmsg_mark(log->fd, text);
 }
 
-void pt_case_end(int fd, const char *test)
+/*
+ * Judges what the kernel logged since the case began, or since the last
+ * call: each complaint is printed once, "SUITE/CASE: kernel: TEXT".
+ * Returns the complaints of the case so far.
+ */
+int pt_case_kmsg(struct pt_case_log *log)
 {
-	int reports;
+	int fd;
 
-	if (fd < 0)
+	if (log->fd < 0)
+		return log->reports;
+	/* kmsg_reports() reads to the end and closes: go on from there */
+	fd = dup(log->fd);
+	ck_assert_msg(fd >= 0, "dup /dev/kmsg: %s", strerror(errno));
+	log->reports += kmsg_reports(fd, log->who);
+	return log->reports;
+}
+
+/* The case fails if the kernel complained while it ran. */
+void pt_case_clean(const struct pt_case_log *log)
+{
+	ck_assert_msg(log->reports == 0,
+		      "the kernel logged %d complaint(s) during this case",
+		      log->reports);
+}
+
+void pt_case_end(struct pt_case_log *log)
+{
+	if (log->fd < 0)
 		return;
-	reports = kmsg_reports(fd, test);
-	ck_assert_msg(reports == 0, "the kernel logged %d complaint(s) during this case",
-		      reports);
+	pt_case_kmsg(log);
+	close(log->fd);
+	log->fd = -1;
+	pt_case_clean(log);
 }
 
 /* Whether Check runs @suite: all of them unless CK_RUN_SUITE names one. */

@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kmsg.h"
 #include "stress.h"
 #include "util.h"
 
@@ -37,7 +36,8 @@ const char *stress_how(int i)
  * quarter of them, for its iterations take about a second each (a
  * transfer is 100 ms of the device's time).
  */
-void stress_begin(struct stress *st, const char *scenario, int i, int nkinds)
+void __stress_begin(struct stress *st, struct pt_case_log *log,
+		    const char *scenario, int i, int nkinds)
 {
 	memset(st, 0, sizeof(*st));
 	st->scenario = scenario;
@@ -52,9 +52,7 @@ void stress_begin(struct stress *st, const char *scenario, int i, int nkinds)
 	st->max_iterations = util_env_num("PINTEST_STRESS_ITERATIONS", 0);
 	pt_stats(st->ctx, &st->before);
 	st->vmpin_before = pt_vmpin_kb();
-	/* only what the kernel logs from now on counts */
-	st->kmsg = kmsg_open();
-	ck_assert_int_ge(st->kmsg, 0);
+	st->log = log;
 }
 
 /* A writing pin of @len bytes of @m, by address or by file offset. */
@@ -143,12 +141,7 @@ void stress_end(struct stress *st)
 {
 	struct pinctl_stats after;
 	const char *path = getenv("PINTEST_STRESS_REPORT");
-	char who[64];
-	int reports;
-
-	snprintf(who, sizeof(who), "stress %s/%s", st->scenario,
-		 st->label);
-	reports = kmsg_reports(st->kmsg, who);
+	int reports = pt_case_kmsg(st->log);
 
 	pt_stats(st->ctx, &after);
 	if (path) {
@@ -167,8 +160,7 @@ void stress_end(struct stress *st)
 	ck_assert_msg(st->mismatches == 0, "%s/%s: %llu mismatching bytes",
 		      st->scenario, st->label,
 		      (unsigned long long)st->mismatches);
-	ck_assert_msg(reports == 0, "%s/%s: the kernel logged %d reports",
-		      st->scenario, st->label, reports);
+	pt_case_clean(st->log);
 	ck_assert_uint_eq(after.live_pins, st->before.live_pins);
 	ck_assert_uint_eq(after.live_pages, st->before.live_pages);
 	ck_assert_int_eq(pt_vmpin_kb(), st->vmpin_before);

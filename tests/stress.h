@@ -4,8 +4,9 @@
  * evenly by the memory kinds it runs on, or until PINTEST_STRESS_ITERATIONS
  * per kind, whichever ends first.  It
  * asserts its invariants as it goes, then that no pin, page or pinned_vm
- * was left behind and that the kernel logged nothing, and appends one row
- * to $PINTEST_STRESS_REPORT for the summary table.
+ * was left behind and that the kernel logged nothing (its case's log,
+ * judged once: pt_case_kmsg), and appends one row to $PINTEST_STRESS_REPORT
+ * for the summary table.
  */
 #ifndef STRESS_H
 #define STRESS_H
@@ -39,11 +40,15 @@ struct stress {
 	uint64_t mismatches;
 	struct pinctl_stats before;
 	long vmpin_before;
-	int kmsg;
+	struct pt_case_log *log;	/* the kernel log of its case */
 };
 
 const char *stress_how(int i);
-void stress_begin(struct stress *st, const char *scenario, int i, int nkinds);
+void __stress_begin(struct stress *st, struct pt_case_log *log,
+		    const char *scenario, int i, int nkinds);
+/* In the body of a case (START_TEST), whose kernel log is the scenario's. */
+#define stress_begin(st, scenario, i, nkinds) \
+	__stress_begin(st, _pt_log, scenario, i, nkinds)
 void stress_pin(struct stress *st, const struct test_mem *m, size_t len,
 		uint64_t *h);
 void stress_writer_start(struct stress *st, uint64_t h, size_t len,

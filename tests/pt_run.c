@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What every pintest test program shares: registering cases (or the SKIP
- * lines of those that cannot run), the helpers the suites call, and
- * running the suites to one line "N passed, N failed, N skipped".  Zero
- * checks run is a failure, never a pass.
+ * What every pintest test program shares: registering cases (and those
+ * that cannot run, with the reason), the helpers the suites call, and
+ * running the suites: one SKIP line per reason, the cases, and one line
+ * "N passed, N failed, N skipped".  Zero checks run is a failure, never a
+ * pass.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -157,11 +158,66 @@ void pt_add(struct pt_run *run, TCase *tc, const TTest *test, int start,
 		return;
 	}
 	/* a skip counts only in a suite that runs */
-	if (!pt_suite_selected(run->suite))
-		return;
-	printf("SKIP %s/%s%s%s%s: %s\n", run->suite, test->name,
-	       label ? "(" : "", label ? label : "", label ? ")" : "", skip);
-	run->skipped += end - start;
+	if (pt_suite_selected(run->suite))
+		run->skipped += end - start;
+}
+
+/*
+ * How many cases of the registrations [@from, @to) skip, in a suite that
+ * runs, for the reason @like skips (and are of @suite, unless NULL).
+ */
+static int pt_skipped_as(const struct pt_case *cases, int from, int to,
+			 const struct pt_case *like, const char *suite)
+{
+	int count = 0;
+
+	for (int k = from; k < to; k++)
+		if (cases[k].skip && !strcmp(cases[k].skip, like->skip) &&
+		    (!suite || !strcmp(cases[k].suite, suite)) &&
+		    pt_suite_selected(cases[k].suite))
+			count += cases[k].end - cases[k].start;
+	return count;
+}
+
+/*
+ * The console's skips: one line per reason, in the order the reasons
+ * first come, with how many cases it skips and in which suites:
+ * "SKIP 9 cases (memfd 6, stress 3): REASON".  The KTAP and JUnit reports
+ * list every case with its reason (pt_report.c).
+ */
+static void pt_print_skips(void)
+{
+	const struct pt_case *cases = pt_cases_registered;
+	int n = pt_ncases;
+
+	for (int k = 0; k < n; k++) {
+		const struct pt_case *c = &cases[k];
+		const char *sep = " (";
+		int count;
+
+		/* the first case of each reason prints its line */
+		if (!pt_skipped_as(cases, k, k + 1, c, NULL) ||
+		    pt_skipped_as(cases, 0, k, c, NULL))
+			continue;
+		count = pt_skipped_as(cases, k, n, c, NULL);
+		printf("SKIP %d case%s", count, count == 1 ? "" : "s");
+		if (pt_skipped_as(cases, k, n, c, c->suite) == count) {
+			printf(" (%s): %s\n", c->suite, c->skip);
+			continue;
+		}
+		for (int j = k; j < n; j++) {
+			const char *suite = cases[j].suite;
+
+			if (!pt_skipped_as(cases, j, j + 1, c, suite) ||
+			    pt_skipped_as(cases, k, j, c, suite))
+				continue;
+			printf("%s%s %d", sep, suite,
+			       pt_skipped_as(cases, j, n, c, suite));
+			sep = ", ";
+		}
+		printf("): %s\n", c->skip);
+	}
+	fflush(stdout);
 }
 
 /* A suite of one test case, @timeout seconds per test (TCG is slow). */
@@ -292,6 +348,7 @@ int pt_run_all(SRunner *sr, const struct pt_run *run)
 {
 	int n_run, n_failed, unreported;
 
+	pt_print_skips();
 	srunner_run_all(sr, CK_NORMAL);
 	n_run = srunner_ntests_run(sr);
 	n_failed = srunner_ntests_failed(sr);

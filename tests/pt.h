@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "pinctl.h"
@@ -75,6 +76,7 @@ struct pt_case {
 
 const struct pt_case *pt_cases(int *n);
 void pt_case_name(const struct pt_case *c, int i, char *buf, size_t size);
+int pt_list(FILE *f);
 int pt_report(SRunner *sr);
 #define PT_ADD(run, tc, fn, skip) pt_add(run, tc, fn, 0, 1, NULL, skip)
 

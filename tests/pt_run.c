@@ -61,6 +61,25 @@ void pt_case_name(const struct pt_case *c, int i, char *buf, size_t size)
 		snprintf(buf + n, size - n, ":%d", i);
 }
 
+/*
+ * Every case registered, run or skipped, "SUITE<TAB>CASE" a line on @f
+ * (pintest-tests --list): 0, or -EIO when @f could not take it.
+ */
+int pt_list(FILE *f)
+{
+	char name[256];
+
+	for (int k = 0; k < pt_ncases; k++) {
+		const struct pt_case *c = &pt_cases_registered[k];
+
+		for (int i = c->start; i < c->end; i++) {
+			pt_case_name(c, i, name, sizeof(name));
+			fprintf(f, "%s\t%s\n", c->suite, name);
+		}
+	}
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}
+
 /* The registration of case @i of @test, among those that run. */
 static const struct pt_case *pt_case_named(const char *test, int i)
 {

@@ -139,6 +139,8 @@ int pt_case_kmsg(struct pt_case_log *log)
 	fd = dup(log->fd);
 	ck_assert_msg(fd >= 0, "dup /dev/kmsg: %s", strerror(errno));
 	log->reports += kmsg_reports(fd, log->who);
+	/* a failed check ends the case by _exit(): say it first */
+	fflush(stdout);
 	return log->reports;
 }
 

@@ -23,10 +23,33 @@
 #include "procfs.h"
 #include "stress.h"
 
+static const char suite_name[] = "stress";
+
 /* Four pages, or one folio of the large kinds. */
 static size_t stress_len(enum mem_kind kind)
 {
 	return mem_folio(kind) > 4 * PAGE ? mem_folio(kind) : 4 * PAGE;
+}
+
+/*
+ * How many rows of @test share the seconds of its row @i: those whose
+ * writer is the same (the CPU, or the device, whose rows stress_begin()
+ * gives a quarter each).  Counted from the registrations themselves,
+ * made before Check runs a case, forked or not: a row added to or
+ * skipped from the table below changes every row's share.
+ */
+static int rows_sharing(const TTest *test, int i)
+{
+	int n, rows = 0;
+	const struct pt_case *c = pt_cases(&n);
+
+	for (int k = 0; k < n; k++)
+		if (!strcmp(c[k].suite, suite_name) && !strcmp(c[k].test, test->name) &&
+		    !c[k].skip &&
+		    (c[k].start & STRESS_ON_DEVICE) == (i & STRESS_ON_DEVICE))
+			rows += c[k].end - c[k].start;
+	ck_assert_msg(rows > 0, "%s:%d is not registered", test->name, i);
+	return rows;
 }
 
 static void write_sysctl(const char *path, const char *value)
@@ -59,7 +82,7 @@ START_TEST(pin_vs_munmap)
 	size_t len = stress_len(stress_kind(_i));
 	struct stress st;
 
-	stress_begin(&st, "munmap", _i, 7);
+	stress_begin(&st, "munmap", _i, rows_sharing(pin_vs_munmap, _i));
 	while (stress_more(&st)) {
 		uint64_t h, seed = st.iterations + 1;
 		struct test_mem m;
@@ -94,7 +117,7 @@ START_TEST(pin_vs_truncate)
 	char *buf = malloc(len);
 	struct stress st;
 
-	stress_begin(&st, "truncate", _i, 4);
+	stress_begin(&st, "truncate", _i, rows_sharing(pin_vs_truncate, _i));
 	while (stress_more(&st)) {
 		uint64_t h, seed = st.iterations + 1;
 		int punch = st.iterations % 2;
@@ -161,7 +184,7 @@ START_TEST(pin_vs_writeback)
 	char *buf = malloc(len);
 	struct stress st;
 
-	stress_begin(&st, "writeback", _i, 4);
+	stress_begin(&st, "writeback", _i, rows_sharing(pin_vs_writeback, _i));
 	while (stress_more(&st)) {
 		uint64_t h, first, seed = st.iterations + 1;
 		struct test_mem m;
@@ -198,7 +221,7 @@ START_TEST(pin_vs_fork)
 	size_t len = stress_len(stress_kind(_i));
 	struct stress st;
 
-	stress_begin(&st, "fork", _i, 3);
+	stress_begin(&st, "fork", _i, rows_sharing(pin_vs_fork, _i));
 	while (stress_more(&st)) {
 		uint64_t h, bad, seed = st.iterations + 1;
 		uint64_t word = 0x5a5a5a5a5a5a5a5aULL, back;
@@ -269,7 +292,7 @@ START_TEST(pin_vs_madvise)
 	struct stress st;
 	int stop = 0;
 
-	stress_begin(&st, "madvise", _i, 6);
+	stress_begin(&st, "madvise", _i, rows_sharing(pin_vs_madvise, _i));
 	ck_assert_int_eq(pthread_create(&pressure, NULL, make_pressure, &stop), 0);
 	while (stress_more(&st)) {
 		uint64_t h, seed = st.iterations + 1, i = st.iterations;
@@ -353,7 +376,7 @@ START_TEST(threads_on_one_buffer)
 	struct stress st;
 	struct test_mem m;
 
-	stress_begin(&st, "threads", _i, 2);
+	stress_begin(&st, "threads", _i, rows_sharing(threads_on_one_buffer, _i));
 	mem_create(&m, stress_kind(_i), len);
 	for (int t = 0; t < 4; t++) {
 		args[t] = (struct thread_arg){ &st, m.addr, len / PAGE, t + 1 };
@@ -439,7 +462,7 @@ Suite *suite_stress(struct pt_run *run)
 	const char *nodev = pt_device_missing() ?:
 			    (getuid() ? "needs root (drop_caches, compaction)" : NULL);
 	TCase *tc;
-	Suite *s = pt_suite(run, "stress", stress_timeout(), &tc);
+	Suite *s = pt_suite(run, suite_name, stress_timeout(), &tc);
 
 	ADD_KINDS(run, tc, pin_vs_munmap, "munmap", nodev, MEM_ANON, MEM_THP,
 		  MEM_HUGETLB, MEM_MTHP16, MEM_MTHP64, MEM_MEMFD, MEM_TMPFS,

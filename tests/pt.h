@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pinctl.h"
 #include "util.h"
@@ -47,6 +48,24 @@ static const TTest name##_ttest = { #name, name##_fn, __FILE__, __LINE__ }; \
 static const TTest *name = &name##_ttest;				\
 static void name##_body(struct pt_case_log *_pt_log CK_ATTRIBUTE_UNUSED, \
 			int _i CK_ATTRIBUTE_UNUSED)
+
+/*
+ * For a body that changed what it must put back (a module parameter, a
+ * sysctl) and so may not end early, as ck_assert() does (by _exit() in
+ * Check's fork mode, longjmp() in CK_FORK=no): when @a != @b, writes what
+ * and where into the char array @why and jumps to @out, where the body
+ * puts things back and then fails with ck_assert_msg(!why[0], "%s", why).
+ */
+#define PT_EXPECT_EQ(a, b, why, out) do {				\
+	long long a_ = (a), b_ = (b);					\
+									\
+	if (a_ != b_) {							\
+		snprintf(why, sizeof(why), "%s:%d: %s == %s: %lld != %lld", \
+			 __FILE__, __LINE__, #a, #b, a_, b_);		\
+		goto out;						\
+	}								\
+} while (0)
+#define PT_EXPECT(cond, why, out) PT_EXPECT_EQ(!!(cond), 1, why, out)
 
 #define HUGE (2UL << 20)
 

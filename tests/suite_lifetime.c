@@ -349,45 +349,52 @@ static int restart_when_ended(struct pinctl *ctx, uint64_t h)
 /*
  * One descriptor runs at most max_writers writers (ENOSPC past that),
  * another descriptor has its own; and a writer started with neither a
- * count nor a duration ends after writer_max_ms by itself.
+ * count nor a duration ends after writer_max_ms by itself.  Whatever the
+ * module was loaded with, both parameters are put back, also when a
+ * check fails.
  */
 START_TEST(writers_are_bounded)
 {
 	long max0 = procfs_read_long(PARAM "max_writers");
 	long ms0 = procfs_read_long(PARAM "writer_max_ms");
-	struct pinctl *ctx = pt_open(), *other = pt_open();
+	struct pinctl *ctx = pt_open(), *other = pt_open(), *third = pt_open();
 	char *buf = pt_anon(4 * PAGE);
-	uint64_t h[4], h2;
+	uint64_t h[4], h2, h3;
+	char why[256] = "";
+	int put_back;
 
-	ck_assert_int_eq(max0, 64);
-	ck_assert_int_eq(ms0, 60000);
-	ck_assert_int_eq(procfs_write_long(PARAM "max_writers", 3), 0);
+	ck_assert_msg(max0 >= 0 && ms0 >= 0, "%s unreadable", PARAM);
+	PT_EXPECT_EQ(procfs_write_long(PARAM "max_writers", 3), 0, why, out);
 	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(pinctl_pin(ctx, buf + i * PAGE, PAGE,
-					    PINCTL_PIN_WRITE, &h[i]), 0);
+		PT_EXPECT_EQ(pinctl_pin(ctx, buf + i * PAGE, PAGE,
+					PINCTL_PIN_WRITE, &h[i]), 0, why, out);
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(pinctl_dma_start(ctx, h[i], 0, PAGE, i, 0, 0), 0);
-	ck_assert_int_eq(pinctl_dma_start(ctx, h[3], 0, PAGE, 3, 0, 0), -ENOSPC);
-	ck_assert_int_eq(pinctl_pin(other, buf, PAGE, PINCTL_PIN_WRITE, &h2), 0);
-	ck_assert_int_eq(pinctl_dma_start(other, h2, 0, PAGE, 4, 0, 0), 0);
+		PT_EXPECT_EQ(pinctl_dma_start(ctx, h[i], 0, PAGE, i, 0, 0), 0, why, out);
+	PT_EXPECT_EQ(pinctl_dma_start(ctx, h[3], 0, PAGE, 3, 0, 0), -ENOSPC, why, out);
+	PT_EXPECT_EQ(pinctl_pin(other, buf, PAGE, PINCTL_PIN_WRITE, &h2), 0, why, out);
+	PT_EXPECT_EQ(pinctl_dma_start(other, h2, 0, PAGE, 4, 0, 0), 0, why, out);
 	/* a stopped writer, and an unpinned range's, give their place back */
-	ck_assert_int_eq(pinctl_dma_stop(ctx, h[0], NULL, NULL), 0);
-	ck_assert_int_eq(pinctl_dma_start(ctx, h[3], 0, PAGE, 3, 0, 0), 0);
-	ck_assert_int_eq(pinctl_dma_start(ctx, h[0], 0, PAGE, 0, 0, 0), -ENOSPC);
-	ck_assert_int_eq(pinctl_unpin(ctx, h[1], 0), 0);
-	ck_assert_int_eq(pinctl_dma_start(ctx, h[0], 0, PAGE, 0, 0, 0), 0);
+	PT_EXPECT_EQ(pinctl_dma_stop(ctx, h[0], NULL, NULL), 0, why, out);
+	PT_EXPECT_EQ(pinctl_dma_start(ctx, h[3], 0, PAGE, 3, 0, 0), 0, why, out);
+	PT_EXPECT_EQ(pinctl_dma_start(ctx, h[0], 0, PAGE, 0, 0, 0), -ENOSPC, why, out);
+	PT_EXPECT_EQ(pinctl_unpin(ctx, h[1], 0), 0, why, out);
+	PT_EXPECT_EQ(pinctl_dma_start(ctx, h[0], 0, PAGE, 0, 0, 0), 0, why, out);
+
+	PT_EXPECT_EQ(procfs_write_long(PARAM "writer_max_ms", 100), 0, why, out);
+	PT_EXPECT_EQ(pinctl_pin(third, buf, PAGE, PINCTL_PIN_WRITE, &h3), 0, why, out);
+	PT_EXPECT_EQ(pinctl_dma_start(third, h3, 0, PAGE, 5, 0, 0), 0, why, out);
+	/* EBUSY: a writer without limits ran past writer_max_ms (10 s) */
+	PT_EXPECT_EQ(restart_when_ended(third, h3), 0, why, out);
+out:
+	/* closing stops every writer of the descriptor */
+	pinctl_close(third);
 	pinctl_close(other);
 	pinctl_close(ctx);
-
-	ctx = pt_open();
-	ck_assert_int_eq(procfs_write_long(PARAM "writer_max_ms", 100), 0);
-	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h2), 0);
-	ck_assert_int_eq(pinctl_dma_start(ctx, h2, 0, PAGE, 5, 0, 0), 0);
-	ck_assert_msg(restart_when_ended(ctx, h2) == 0,
-		      "a writer without limits ran past writer_max_ms (10 s)");
-	pinctl_close(ctx);
-	ck_assert_int_eq(procfs_write_long(PARAM "max_writers", max0), 0);
-	ck_assert_int_eq(procfs_write_long(PARAM "writer_max_ms", ms0), 0);
+	put_back = !procfs_write_long(PARAM "max_writers", max0) &&
+		   !procfs_write_long(PARAM "writer_max_ms", ms0);
+	ck_assert_msg(!why[0], "%s", why);
+	ck_assert_msg(put_back, "could not put back max_writers=%ld writer_max_ms=%ld",
+		      max0, ms0);
 }
 END_TEST
 

@@ -13,6 +13,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -106,12 +107,14 @@ END_TEST
 
 #define KSM "/sys/kernel/mm/ksm/"
 
+/* The PFN mapped at @addr, or UINT64_MAX if none (no ck_assert: see below). */
 static uint64_t pfn_at(struct pinctl *ctx, const char *addr)
 {
 	struct pinctl_page page;
 
-	ck_assert_int_eq(pinctl_probe(ctx, addr, PAGE, &page), 0);
-	ck_assert(page.flags & PINCTL_PAGE_PRESENT);
+	if (pinctl_probe(ctx, addr, PAGE, &page) ||
+	    !(page.flags & PINCTL_PAGE_PRESENT))
+		return UINT64_MAX;
 	return page.pfn;
 }
 
@@ -119,47 +122,62 @@ static uint64_t pfn_at(struct pinctl *ctx, const char *addr)
  * Four pages of the same bytes, merged by ksmd into one (the same PFN).
  * A pin must hold a page no one else maps, and a KSM page never is one:
  * a write pin and a read-only pin alike unshare their page first; the
- * pages not pinned stay merged.
+ * pages not pinned stay merged.  ksmd's run and sleep_millisecs are put
+ * back as they were, also when a check fails, and the pages of the case
+ * unmerged.
  */
 START_TEST(ksm_merged_pages)
 {
 	struct pinctl *ctx = pt_open();
 	char *buf = unpopulated(4 * PAGE);
 	long run0 = procfs_read_long(KSM "run");
-	uint64_t ro, rw, shared;
-	int tries;
+	long sleep0 = procfs_read_long(KSM "sleep_millisecs");
+	uint64_t ro, rw, shared, pfn[4];
+	char why[256] = "";
+	int tries, put_back;
 	char c;
 
+	ck_assert_msg(run0 >= 0 && sleep0 >= 0, "%s unreadable", KSM);
 	memset(buf, 'k', 4 * PAGE);
 	ck_assert_int_eq(madvise(buf, 4 * PAGE, MADV_MERGEABLE), 0);
-	ck_assert_int_eq(procfs_write(KSM "sleep_millisecs", "10"), 0);
-	ck_assert_int_eq(procfs_write(KSM "run", "1"), 0);
+	PT_EXPECT_EQ(procfs_write(KSM "sleep_millisecs", "10"), 0, why, out);
+	PT_EXPECT_EQ(procfs_write(KSM "run", "1"), 0, why, out);
 	for (tries = 0; tries < 200; tries++) {
-		if (pfn_at(ctx, buf) == pfn_at(ctx, buf + PAGE) &&
-		    pfn_at(ctx, buf) == pfn_at(ctx, buf + 3 * PAGE))
+		shared = pfn_at(ctx, buf);
+		if (shared != UINT64_MAX && shared == pfn_at(ctx, buf + PAGE) &&
+		    shared == pfn_at(ctx, buf + 3 * PAGE))
 			break;
 		usleep(50 * 1000);
 	}
-	ck_assert_msg(tries < 200, "ksmd did not merge four equal pages in 10 s");
-	shared = pfn_at(ctx, buf);
+	/* else ksmd did not merge four equal pages in 10 s */
+	PT_EXPECT(tries < 200, why, out);
 
-	ck_assert_int_eq(pinctl_pin(ctx, buf, PAGE, 0, &ro), 0);
-	ck_assert_uint_ne(pfn_at(ctx, buf), shared);
-	ck_assert_int_eq(pinctl_pin(ctx, buf + PAGE, PAGE, PINCTL_PIN_WRITE, &rw), 0);
-	ck_assert_uint_ne(pfn_at(ctx, buf + PAGE), shared);
-	ck_assert_uint_ne(pfn_at(ctx, buf + PAGE), pfn_at(ctx, buf));
-	ck_assert_uint_eq(pfn_at(ctx, buf + 2 * PAGE), shared);
-	ck_assert_uint_eq(pfn_at(ctx, buf + 3 * PAGE), shared);
+	PT_EXPECT_EQ(pinctl_pin(ctx, buf, PAGE, 0, &ro), 0, why, out);
+	pfn[0] = pfn_at(ctx, buf);
+	PT_EXPECT(pfn[0] != UINT64_MAX && pfn[0] != shared, why, out);
+	PT_EXPECT_EQ(pinctl_pin(ctx, buf + PAGE, PAGE, PINCTL_PIN_WRITE, &rw), 0, why, out);
+	for (int i = 1; i < 4; i++)
+		pfn[i] = pfn_at(ctx, buf + i * PAGE);
+	PT_EXPECT(pfn[1] != UINT64_MAX && pfn[1] != shared, why, out);
+	PT_EXPECT(pfn[1] != pfn[0], why, out);
+	PT_EXPECT_EQ(pfn[2], shared, why, out);
+	PT_EXPECT_EQ(pfn[3], shared, why, out);
 	/* the device reads its copy, and its write lands in its page only */
-	ck_assert_int_eq(pinctl_dma_read(ctx, ro, 7, &c, 1), 0);
-	ck_assert_int_eq(c, 'k');
-	ck_assert_int_eq(pinctl_dma_write(ctx, rw, 0, "w", 1), 0);
-	ck_assert_int_eq(buf[PAGE], 'w');
-	ck_assert_int_eq(buf[0], 'k');
-	ck_assert_int_eq(buf[3 * PAGE], 'k');
+	PT_EXPECT_EQ(pinctl_dma_read(ctx, ro, 7, &c, 1), 0, why, out);
+	PT_EXPECT_EQ(c, 'k', why, out);
+	PT_EXPECT_EQ(pinctl_dma_write(ctx, rw, 0, "w", 1), 0, why, out);
+	PT_EXPECT_EQ(buf[PAGE], 'w', why, out);
+	PT_EXPECT_EQ(buf[0], 'k', why, out);
+	PT_EXPECT_EQ(buf[3 * PAGE], 'k', why, out);
+out:
 	pinctl_close(ctx);
-	ck_assert_int_eq(procfs_write(KSM "run", "2"), 0);	/* unmerge all */
-	ck_assert_int_eq(procfs_write_long(KSM "run", run0 == 1 ? 1 : 0), 0);
+	put_back = !madvise(buf, 4 * PAGE, MADV_UNMERGEABLE) &&
+		   !procfs_write_long(KSM "run", run0) &&
+		   !procfs_write_long(KSM "sleep_millisecs", sleep0);
+	munmap(buf, 4 * PAGE);
+	ck_assert_msg(!why[0], "%s", why);
+	ck_assert_msg(put_back, "could not unmerge, or put back run=%ld sleep_millisecs=%ld",
+		      run0, sleep0);
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/pintest.h>
@@ -346,12 +348,78 @@ static int pin_own_page(void *p)
 	return 0;	/* exits with the pin held in the shared table */
 }
 
+/*
+ * A child maps a page at @addr, free in the parent, says so on @ready
+ * and keeps it mapped until @done reaches EOF (or 60 s pass: a parent
+ * that failed does not leave it behind).  No ck_assert here: it would
+ * end the child as if it were the case (CK_FORK=no).
+ */
+static int map_and_wait(char *addr, int ready, int done)
+{
+	struct pollfd pfd = { .fd = done, .events = POLLIN };
+	char *p = mmap(addr, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	char c;
+
+	if (p != addr)
+		return 1;
+	memset(p, 'C', PAGE);
+	if (write(ready, "r", 1) != 1)
+		return 2;
+	if (poll(&pfd, 1, 60 * 1000) != 1 || read(done, &c, 1) != 0)
+		return 3;
+	return 0;
+}
+
+/*
+ * An address that is mapped only in another process, while that process
+ * maps it, is not ours to pin: PIN faults in the caller's mm only, and
+ * there it is EFAULT.  Nothing is pinned, in the child or here.
+ */
+static void pin_what_only_a_child_maps(struct pinctl *ctx)
+{
+	char *addr = pt_anon(PAGE), c = 0;
+	int ready[2], done[2], status, pinned = 1, free_here = 0;
+	unsigned char vec;
+	struct pinctl_stats s0, s;
+	uint64_t h;
+	pid_t pid;
+
+	ck_assert_int_eq(munmap(addr, PAGE), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	pt_stats(ctx, &s0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		close(ready[0]);
+		close(done[1]);
+		_exit(map_and_wait(addr, ready[1], done[0]));
+	}
+	close(ready[1]);
+	close(done[0]);
+	/* nothing may end the case before the child is released */
+	if (read(ready[0], &c, 1) == 1) {
+		free_here = mincore(addr, PAGE, &vec) == -1 && errno == ENOMEM;
+		pinned = pinctl_pin(ctx, addr, PAGE, 0, &h);
+	}
+	close(done[1]);
+	close(ready[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(c == 'r' && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child could not map %p (status %#x)", addr, status);
+	ck_assert_msg(free_here, "%p is mapped in the parent too", addr);
+	ck_assert_int_eq(pinned, -EFAULT);
+	pt_stats(ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_int_eq(pt_vmpin_kb(), 0);
+}
+
 START_TEST(no_way_to_pin_another_process_memory)
 {
 	struct other o = { .ctx = pt_open() };
 	struct pinctl_stats s;
 	struct pinctl_page page;
-	char *child_only;
 	char got = 0;
 
 	o.addr = pt_anon(PAGE);
@@ -368,10 +436,7 @@ START_TEST(no_way_to_pin_another_process_memory)
 	ck_assert_msg(!(page.flags & PINCTL_PAGE_MAYBE_DMA_PINNED),
 		      "the parent's page is pinned by the child's request");
 
-	/* an address that is mapped only in another process is not ours to pin */
-	child_only = pt_anon(PAGE);
-	ck_assert_int_eq(munmap(child_only, PAGE), 0);
-	ck_assert_int_eq(pinctl_pin(o.ctx, child_only, PAGE, 0, &o.handle), -EFAULT);
+	pin_what_only_a_child_maps(o.ctx);
 
 	pinctl_close(o.ctx);
 	ck_assert_int_eq(pinctl_open(&o.ctx, NULL), 0);

@@ -57,7 +57,10 @@ void fuzz_add(uint64_t *counter, uint64_t n)
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-/* write(2) only: a forked child of a threaded process must not lock stdio. */
+/*
+ * Counts a broken invariant, whether or not its line can be printed.
+ * write(2) only: a forked child of a threaded process must not lock stdio.
+ */
 void fuzz_fail(struct worker *w, const char *what, int ret)
 {
 	const char *name = ret < 0 && ret > -160 ? strerrorname_np(-ret) : NULL;
@@ -67,9 +70,11 @@ void fuzz_fail(struct worker *w, const char *what, int ret)
 			 (unsigned long long)w->p->o->seed, w->p->index, w->index,
 			 (unsigned long long)w->op, what, ret, name ?: "");
 
-	if (write(STDOUT_FILENO, line, n) < 0)
-		return;
 	fuzz_add(&w->p->tally->failures, 1);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;	/* truncated, without its newline */
+	if (n > 0 && write(STDOUT_FILENO, line, n) < 0)
+		return;			/* counted all the same */
 }
 
 /* Counts an answer; an undocumented errno is a failure. */

@@ -36,10 +36,13 @@ void fuzz_release_kept(struct worker *w)
 static void fuzz_stop_writers(struct worker *w)
 {
 	for (int i = 0; i < w->nkept; i++) {
+		int ret;
+
 		if (!(w->writing & 1U << i))
 			continue;
-		if (fuzz_note(w, "dma_stop", pinctl_dma_stop(w->own, w->kept[i], NULL, NULL)))
-			fuzz_fail(w, "dma_stop on a held pin", -EINVAL);
+		ret = fuzz_note(w, "dma_stop", pinctl_dma_stop(w->own, w->kept[i], NULL, NULL));
+		if (ret)
+			fuzz_fail(w, "dma_stop on a held pin", ret);
 	}
 	w->writing = 0;
 }
@@ -135,9 +138,11 @@ void fuzz_op_handles(struct worker *w)
 	}
 	if (ret != -ENOSPC || got != limit)
 		fuzz_fail(w, "handles per descriptor do not stop at max_handles", got);
-	while (got > w->nkept)
-		if (fuzz_note(w, "unpin", pinctl_unpin(w->own, hs[--got], 0)))
-			fuzz_fail(w, "unpin of a held pin", -EINVAL);
+	while (got > w->nkept) {
+		ret = fuzz_note(w, "unpin", pinctl_unpin(w->own, hs[--got], 0));
+		if (ret)
+			fuzz_fail(w, "unpin of a held pin", ret);
+	}
 	free(hs);
 }
 

@@ -23,8 +23,6 @@
 
 #include "pinctl.h"
 
-#define PAGE_SIZE_GUESS 4096UL
-
 static const char usage_text[] =
 	"usage: pinctl COMMAND [ARGS]\n"
 	"\n"
@@ -43,6 +41,12 @@ static const char usage_text[] =
 	"\n"
 	"SIZE and N take K, M and G suffixes.  Exit status: 0 success,\n"
 	"1 failure, 2 usage error.\n";
+
+/* The running kernel's page size, read at run time: 4 KiB, 16 KiB, 64 KiB. */
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
 
 static int usage(int status)
 {
@@ -210,8 +214,7 @@ static void print_page(const char *label, const struct pinctl_page *p)
 	putchar('\n');
 }
 
-/* Pin four anonymous pages, look at them, DMA into them, release them. */
-/* The demo's pin written by the real device, where one is bound. */
+/* The first page of the demo's pin written by the real device, if one is bound. */
 static int demo_real_device(struct pinctl *ctx, uint64_t handle, char *buf,
 			    uint64_t *bad)
 {
@@ -219,7 +222,7 @@ static int demo_real_device(struct pinctl *ctx, uint64_t handle, char *buf,
 	struct pinctl_device_map_result map = { .sz = sizeof(map) };
 	struct pinctl_device_transfer t = {
 		.sz = sizeof(t), .op = PINCTL_DEVICE_FILL,
-		.flags = PINCTL_DEVICE_DMA_SYNC, .len = PAGE_SIZE_GUESS, .seed = 43,
+		.flags = PINCTL_DEVICE_DMA_SYNC, .len = page_size(), .seed = 43,
 	};
 	int ret = pinctl_info2(ctx, &info);
 
@@ -233,17 +236,18 @@ static int demo_real_device(struct pinctl *ctx, uint64_t handle, char *buf,
 	ret = ret ?: pinctl_device_dma(ctx, map.id, &t);
 	if (ret)
 		return ret;
-	*bad += pinctl_pattern_check(buf, 0, PAGE_SIZE_GUESS, 43, NULL);
+	*bad += pinctl_pattern_check(buf, 0, t.len, 43, NULL);
 	printf("  the %s device wrote %zu bytes by bus address in %llu transfer(s); the process sees %llu wrong bytes\n",
 	       device_path_name(info.device_path), t.len,
 	       (unsigned long long)t.transfers, (unsigned long long)*bad);
 	return pinctl_device_unmap(ctx, map.id);
 }
 
+/* Pin four anonymous pages, look at them, DMA into them, release them. */
 static int cmd_demo(void)
 {
-	const size_t len = 4 * PAGE_SIZE_GUESS;
-	struct pinctl_page page;
+	const size_t page = page_size(), len = 4 * page;
+	struct pinctl_page state;
 	struct pinctl_stats s;
 	struct pinctl *ctx;
 	uint64_t handle, bad, first;
@@ -259,15 +263,15 @@ static int cmd_demo(void)
 		return fail("mmap", -errno);
 	}
 	printf("demo: 4 anonymous pages at %p\n", (void *)buf);
-	ret = pinctl_probe(ctx, buf, PAGE_SIZE_GUESS, &page);
+	ret = pinctl_probe(ctx, buf, page, &state);
 	if (!ret)
-		print_page("before pin:", &page);
+		print_page("before pin:", &state);
 	ret = ret ?: pinctl_pin(ctx, buf, len, PINCTL_PIN_WRITE, &handle);
 	if (ret)
 		goto out;
-	ret = pinctl_query(ctx, handle, 0, 1, &page);
+	ret = pinctl_query(ctx, handle, 0, 1, &state);
 	if (!ret)
-		print_page("pinned (QUERY):", &page);
+		print_page("pinned (QUERY):", &state);
 	ret = ret ?: pinctl_dma_fill(ctx, handle, 0, len, 42);
 	if (ret)
 		goto out;
@@ -276,9 +280,9 @@ static int cmd_demo(void)
 	       len, (unsigned long long)bad);
 	ret = demo_real_device(ctx, handle, buf, &bad);
 	ret = ret ?: pinctl_unpin(ctx, handle, PINCTL_UNPIN_DIRTY);
-	ret = ret ?: pinctl_probe(ctx, buf, PAGE_SIZE_GUESS, &page);
+	ret = ret ?: pinctl_probe(ctx, buf, page, &state);
 	if (!ret)
-		print_page("after unpin (PROBE):", &page);
+		print_page("after unpin (PROBE):", &state);
 	ret = ret ?: pinctl_stats(ctx, &s);
 	if (!ret)
 		print_stats(&s);
@@ -405,19 +409,24 @@ static int parse_target(int argc, char **argv, struct target *t)
 static int range_of(const struct target *t, char **addr, size_t *len)
 {
 	uint64_t l = t->len ? t->len : t->maplen - (t->offset < t->maplen ? t->offset : 0);
+	size_t page = page_size();
 
-	if (t->offset % PAGE_SIZE_GUESS || t->offset >= t->maplen ||
+	if (t->offset % page || t->offset >= t->maplen ||
 	    l > t->maplen - t->offset)
 		return -ERANGE;
 	*addr = t->addr + t->offset;
-	*len = (l + PAGE_SIZE_GUESS - 1) & ~(PAGE_SIZE_GUESS - 1);
+	*len = (l + page - 1) & ~(page - 1);
 	return 0;
 }
 
+/*
+ * The state of @n pages: the first @n of pin @handle (QUERY), or those
+ * mapped at @addr when it is not NULL (PROBE).
+ */
 static int show_pages(struct pinctl *ctx, uint64_t handle, char *addr,
-		      size_t len, int pinned)
+		      size_t n)
 {
-	size_t n = len / PAGE_SIZE_GUESS, shown = n > 8 ? 8 : n;
+	size_t shown = n > 8 ? 8 : n;
 	struct pinctl_page *p = calloc(n, sizeof(*p));
 	size_t counts[15] = { 0 };
 	char label[32];
@@ -425,8 +434,8 @@ static int show_pages(struct pinctl *ctx, uint64_t handle, char *addr,
 
 	if (!p)
 		return -ENOMEM;
-	ret = pinned ? pinctl_query(ctx, handle, 0, n, p) :
-		       pinctl_probe(ctx, addr, len, p);
+	ret = addr ? pinctl_probe(ctx, addr, n * page_size(), p) :
+		     pinctl_query(ctx, handle, 0, n, p);
 	for (size_t i = 0; !ret && i < n; i++) {
 		for (int b = 0; b < 15; b++)
 			counts[b] += !!(p[i].flags & (1U << b));
@@ -448,9 +457,9 @@ static int show_pages(struct pinctl *ctx, uint64_t handle, char *addr,
  * life of the pin.
  */
 static int pin_by_file(struct pinctl *ctx, const struct target *t, int *fd,
-		       uint64_t *handle, size_t *len)
+		       struct pinctl_pin_result *res, size_t *len)
 {
-	struct pinctl_pin_result res = { .sz = sizeof(res) };
+	size_t page = page_size();
 	struct stat st;
 	uint64_t l;
 	int ret;
@@ -467,20 +476,19 @@ static int pin_by_file(struct pinctl *ctx, const struct target *t, int *fd,
 		return -errno;
 	l = t->len ? t->len :
 	    (uint64_t)st.st_size > t->offset ? st.st_size - t->offset : 0;
-	*len = (l + PAGE_SIZE_GUESS - 1) & ~(PAGE_SIZE_GUESS - 1);
-	ret = pinctl_pin_memfd(ctx, *fd, t->offset, *len, t->flags, &res);
+	*len = (l + page - 1) & ~(page - 1);
+	ret = pinctl_pin_memfd(ctx, *fd, t->offset, *len, t->flags, res);
 	if (ret)
 		return ret;
-	*handle = res.handle;
 	printf("pinned %zu bytes at offset %llu of %s by memfd_pin_folios(), handle %llu, %llu folios\n",
 	       *len, (unsigned long long)t->offset, t->file ? t->file : "a new memfd",
-	       (unsigned long long)res.handle, (unsigned long long)res.nfolios);
+	       (unsigned long long)res->handle, (unsigned long long)res->nfolios);
 	return 0;
 }
 
 /* The range --offset/--len names in a mapping of the target, pinned. */
 static int pin_by_address(struct pinctl *ctx, struct target *t,
-			  uint64_t *handle, size_t *len)
+			  struct pinctl_pin_result *res, size_t *len)
 {
 	char *addr;
 	int ret;
@@ -491,19 +499,19 @@ static int pin_by_address(struct pinctl *ctx, struct target *t,
 	ret = range_of(t, &addr, len);
 	if (ret)
 		return ret;
-	ret = pinctl_pin(ctx, addr, *len, t->flags, handle);
+	ret = pinctl_pin2(ctx, addr, *len, t->flags, res);
 	if (ret)
 		return ret;
 	printf("pinned %zu bytes at %p, handle %llu\n", *len, (void *)addr,
-	       (unsigned long long)*handle);
+	       (unsigned long long)res->handle);
 	return 0;
 }
 
 static int cmd_pin(int argc, char **argv)
 {
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
 	struct pinctl *ctx;
 	struct target t;
-	uint64_t handle;
 	size_t len;
 	int ret, fd = -1;
 
@@ -511,15 +519,16 @@ static int cmd_pin(int argc, char **argv)
 		return usage(2);
 	if (open_dev(&ctx))
 		return 1;
-	ret = t.by_file ? pin_by_file(ctx, &t, &fd, &handle, &len) :
-			  pin_by_address(ctx, &t, &handle, &len);
+	ret = t.by_file ? pin_by_file(ctx, &t, &fd, &res, &len) :
+			  pin_by_address(ctx, &t, &res, &len);
 	if (ret) {
 		pinctl_close(ctx);
 		if (fd >= 0)
 			close(fd);
 		return fail(t.file ? t.file : "pin", ret);
 	}
-	ret = show_pages(ctx, handle, NULL, len, 1);
+	/* as many entries as the pin holds pages, whatever the page size */
+	ret = show_pages(ctx, res.handle, NULL, res.npages);
 	for (unsigned int left = t.hold; !ret && left; left--) {
 		if (left % 10 == 0 || left == t.hold)
 			printf("holding the pin: %u s left (pid %d)\n", left, getpid());
@@ -527,8 +536,8 @@ static int cmd_pin(int argc, char **argv)
 		sleep(1);
 	}
 	if (!ret && t.hold)
-		ret = show_pages(ctx, handle, NULL, len, 1);
-	ret = ret ?: pinctl_unpin(ctx, handle, t.dirty ? PINCTL_UNPIN_DIRTY : 0);
+		ret = show_pages(ctx, res.handle, NULL, res.npages);
+	ret = ret ?: pinctl_unpin(ctx, res.handle, t.dirty ? PINCTL_UNPIN_DIRTY : 0);
 	if (!ret)
 		printf("released%s\n", t.dirty ? " (dirty)" : "");
 	pinctl_close(ctx);
@@ -556,7 +565,7 @@ static int cmd_probe(int argc, char **argv)
 		return fail("--offset/--len", ret);
 	if (open_dev(&ctx))
 		return 1;
-	ret = show_pages(ctx, 0, addr, len, 0);
+	ret = show_pages(ctx, 0, addr, len / page_size());
 	pinctl_close(ctx);
 	return ret ? fail("probe", ret) : 0;
 }

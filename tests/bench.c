@@ -3,7 +3,7 @@
  * pintest-bench: what pinning costs on the running kernel, in one boot
  * (make bench).  Every figure is the median of RUNS runs after a warm-up.
  *
- *  - pin and unpin of BENCH_MIB as 4K pages, THP and hugetlb, per method:
+ *  - pin and unpin of BENCH_MIB as base pages, THP and hugetlb, per method:
  *    ns/page seen by the caller, and the module's own time in
  *    pin_user_pages*() and in the unpin, whose difference is the ioctl's
  *    overhead;
@@ -37,21 +37,57 @@
 #include "procfs.h"
 #include "util.h"
 
-#define HUGE_SZ		(2UL << 20)
 #define RUNS		5
 #define DMA_BYTES	(64UL << 20)
 #define DBG_PINTEST	"/sys/kernel/debug/pintest/"
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+#define QUERY_BATCH	512	/* entries a QUERY call */
 
 #define GUP_FOLL_WRITE		0x01	/* FOLL_WRITE, 6.1 and later */
 
+/* "4k" is the base page, whatever its size: the name scripts/bench reads */
 enum kind { K4K, KTHP, KHUGETLB, KINDS };
 static const char *const kind_name[KINDS] = { "4k", "thp", "hugetlb" };
 
-/* What every benchmark uses: the module, and how much memory to pin. */
+/*
+ * What every benchmark uses: the module, how much memory to pin, and the
+ * sizes of this kernel's pages, read at run time.
+ */
 struct bench {
 	struct pinctl *ctx;
 	size_t bytes;
+	size_t pmd;		/* what a PMD maps: a THP */
+	int thp;		/* whether the kernel has THP */
+	size_t huge;		/* the default hugetlb page; 0 without hugetlbfs */
 };
+
+/*
+ * THP's hpage_pmd_size where the kernel has THP; else what a PMD maps
+ * with page-sized tables of 8-byte entries (2 MiB of 4 KiB pages, 32 MiB
+ * of 16 KiB, 512 MiB of 64 KiB).
+ */
+static size_t pmd_size(int *thp)
+{
+	long v = procfs_read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+
+	*thp = v > 0;
+	return v > 0 ? (size_t)v : PAGE * (PAGE / sizeof(uint64_t));
+}
+
+/* The default huge page size (MAP_HUGETLB, nr_hugepages); 0 if none. */
+static size_t hugetlb_size(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long kb = 0;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb << 10;
+}
 
 static double now_ns(void)
 {
@@ -94,16 +130,21 @@ static long write_sysctl(const char *path, long v)
 }
 
 /* @bytes of populated memory of @kind, or NULL (with the reason printed). */
-static char *get_mem(enum kind kind, size_t bytes)
+static char *get_mem(const struct bench *b, enum kind kind, size_t bytes)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	size_t align = b->pmd;
 	char *raw, *p;
 
 	if (kind == KHUGETLB) {
-		long want = bytes / HUGE_SZ;
+		long want = b->huge ? (long)(bytes / b->huge) : 0;
 
+		if (!b->huge) {
+			printf("bench: SKIP hugetlb: the kernel has no hugetlbfs (Hugepagesize)\n");
+			return NULL;
+		}
 		/* reserved by main() while memory was not yet fragmented */
-		if (procfs_read_long("/proc/sys/vm/nr_hugepages") < want) {
+		if (procfs_read_long(NR_HUGEPAGES) < want) {
 			printf("bench: SKIP hugetlb: could not reserve %ld huge pages\n", want);
 			return NULL;
 		}
@@ -113,14 +154,18 @@ static char *get_mem(enum kind kind, size_t bytes)
 		memset(p, 1, bytes);
 		return p;
 	}
-	/* THP wants 2 MiB alignment: over-map and trim */
-	raw = mmap(NULL, bytes + HUGE_SZ, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (kind == KTHP && !b->thp) {
+		printf("bench: SKIP thp: the kernel has no THP (hpage_pmd_size)\n");
+		return NULL;
+	}
+	/* THP wants PMD alignment: over-map and trim */
+	raw = mmap(NULL, bytes + align, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
-	p = (char *)(((uintptr_t)raw + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
+	p = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
 	if (p > raw)
 		munmap(raw, p - raw);
-	munmap(p + bytes, raw + HUGE_SZ - p);
+	munmap(p + bytes, raw + align - p);
 	madvise(p, bytes, kind == KTHP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	memset(p, 1, bytes);
 	return p;
@@ -197,8 +242,11 @@ static double io_uring_cost(char *p, size_t bytes)
 	return median(v, RUNS);
 }
 
-/* gup_test's own pin+unpin of the same memory, in usec; -1 without it. */
-static double gup_test_cost(char *p, size_t bytes, unsigned long cmd)
+/*
+ * gup_test's own pin+unpin of the same memory, a PMD's pages a call, in
+ * ns; -1 without it.
+ */
+static double gup_test_cost(const struct bench *b, char *p, unsigned long cmd)
 {
 	char target[64];
 	/* pintest's own stands there where the kernel has none: not a baseline */
@@ -210,8 +258,8 @@ static double gup_test_cost(char *p, size_t bytes, unsigned long cmd)
 		return -1;
 	for (int r = -1; r < RUNS; r++) {
 		struct gup_test gup = {
-			.addr = (uintptr_t)p, .size = bytes,
-			.nr_pages_per_call = 512, .gup_flags = GUP_FOLL_WRITE,
+			.addr = (uintptr_t)p, .size = b->bytes,
+			.nr_pages_per_call = b->pmd / PAGE, .gup_flags = GUP_FOLL_WRITE,
 		};
 
 		if (ioctl(fd, cmd, &gup)) {
@@ -241,7 +289,7 @@ static void bench_pins(const struct bench *b)
 	       "pin ns/pg", "in-kernel", "unpin", "in-kernel", "overhead");
 	for (int k = 0; k < KINDS; k++) {
 		double pages = b->bytes / PAGE, ring, gup_fast, gup_long;
-		char *p = get_mem(k, b->bytes);
+		char *p = get_mem(b, k, b->bytes);
 
 		if (!p)
 			continue;
@@ -276,8 +324,8 @@ static void bench_pins(const struct bench *b)
 		} else {
 			printf("%-8s %-14s unavailable\n", kind_name[k], "io_uring");
 		}
-		gup_fast = gup_test_cost(p, b->bytes, PIN_FAST_BENCHMARK);
-		gup_long = gup_test_cost(p, b->bytes, PIN_LONGTERM_BENCHMARK);
+		gup_fast = gup_test_cost(b, p, PIN_FAST_BENCHMARK);
+		gup_long = gup_test_cost(b, p, PIN_LONGTERM_BENCHMARK);
 		if (gup_fast > 0 && gup_long > 0) {
 			printf("%-8s %-14s %10.1f (pin+unpin ns/page; longterm %.1f)\n", kind_name[k],
 			       "gup_test fast", gup_fast / pages, gup_long / pages);
@@ -387,8 +435,8 @@ static double usercopy_ns(void *buf, size_t bytes, int to_user)
 static void bench_query_and_dma(const struct bench *b)
 {
 	size_t pages = DMA_BYTES / PAGE;
-	char *p = get_mem(K4K, DMA_BYTES), *user = get_mem(K4K, DMA_BYTES);
-	struct pinctl_page *entries = calloc(512, sizeof(*entries));
+	char *p = get_mem(b, K4K, DMA_BYTES), *user = get_mem(b, K4K, DMA_BYTES);
+	struct pinctl_page *entries = calloc(QUERY_BATCH, sizeof(*entries));
 	double v[RUNS], q, rd, wr, mc, ucr, ucw;
 	uint64_t h;
 
@@ -400,8 +448,9 @@ static void bench_query_and_dma(const struct bench *b)
 	for (int r = -1; r < RUNS; r++) {
 		double t0 = now_ns();
 
-		for (size_t first = 0; first < pages; first += 512)
-			pinctl_query(b->ctx, h, first, 512, entries);
+		for (size_t first = 0; first < pages; first += QUERY_BATCH)
+			pinctl_query(b->ctx, h, first, pages - first < QUERY_BATCH ?
+				     pages - first : QUERY_BATCH, entries);
 		if (r >= 0)
 			v[r] = now_ns() - t0;
 	}
@@ -413,7 +462,7 @@ static void bench_query_and_dma(const struct bench *b)
 	ucw = usercopy_ns(user, DMA_BYTES, 0);
 	pinctl_unpin(b->ctx, h, 0);
 
-	printf("\nQUERY: %.0f pages/s (512 entries a call)\n", pages / (q / 1e9));
+	printf("\nQUERY: %.0f pages/s (%d entries a call)\n", pages / (q / 1e9), QUERY_BATCH);
 	json("\"bench\": \"query\", \"pages_per_s\": %.0f", pages / (q / 1e9));
 	printf("DMA %lu MiB: read %.0f MB/s, write %.0f MB/s", DMA_BYTES >> 20,
 	       DMA_BYTES / (rd / 1e3), DMA_BYTES / (wr / 1e3));
@@ -470,9 +519,9 @@ static void bench_threads(const struct bench *b)
 	struct thread_arg *a = calloc(max, sizeof(*a));
 	pthread_t *t = calloc(max, sizeof(*t));
 
-	printf("\nthreads pinning their own 64 MiB in 16 MiB pins (4k):\n");
+	printf("\nthreads pinning their own 64 MiB in 16 MiB pins (base pages):\n");
 	for (int i = 0; i < max; i++)
-		a[i].ctx = b->ctx, a[i].p = get_mem(K4K, per), a[i].bytes = per;
+		a[i].ctx = b->ctx, a[i].p = get_mem(b, K4K, per), a[i].bytes = per;
 	for (int n = 1; n <= max; n++) {
 		double total = 0, t0 = now_ns();
 
@@ -515,7 +564,7 @@ static void bench_bookkeeping(const struct bench *b)
 
 	printf("\n");
 	for (int k = K4K; k <= KTHP; k++) {
-		char *p = get_mem(k, b->bytes);
+		char *p = get_mem(b, k, b->bytes);
 		double b_half, b_all, per, fixed;
 
 		if (!p)
@@ -527,10 +576,12 @@ static void bench_bookkeeping(const struct bench *b)
 			continue;
 		per = (b_all - b_half) / pages;
 		fixed = b_half - per * (half / PAGE);
-		printf("bookkeeping: %s %.3f B per 4K page (%.0f B per 2 MiB) + %.0f B per pin\n",
-		       kind_name[k], per, per * 512, fixed);
-		json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"bytes_per_4k_page\": %.3f, \"bytes_per_pin\": %.0f",
-		     kind_name[k], per, fixed);
+		printf("bookkeeping: %s %.3f B per %zu KiB page (%.0f B per %zu KiB PMD) + %.0f B per pin\n",
+		       kind_name[k], per, PAGE >> 10, per * (b->pmd / PAGE), b->pmd >> 10, fixed);
+		/* bytes_per_4k_page: per 4 KiB of memory, the unit scripts/bench reads */
+		json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"page_size\": %zu, "
+		     "\"bytes_per_page\": %.3f, \"bytes_per_4k_page\": %.3f, \"bytes_per_pin\": %.0f",
+		     kind_name[k], PAGE, per, per * 4096 / PAGE, fixed);
 	}
 }
 
@@ -543,7 +594,7 @@ static const char *path_name(uint32_t path)
 }
 
 #define DEVICE_PAGES	1024	/* mapped and unmapped, to time the DMA API */
-#define DEVICE_DMA_LEN	(4 * 4096UL)	/* the device writes: 8 transfers */
+#define DEVICE_DMA_LEN	(16UL << 10)	/* the device writes: 8 of edu's 2 KiB transfers */
 
 /*
  * The real device, where one is bound: the DMA API's cost of a mapping
@@ -559,9 +610,9 @@ static void bench_device(const struct bench *b)
 		.sz = sizeof(t), .op = PINCTL_DEVICE_FILL,
 		.flags = PINCTL_DEVICE_DMA_SYNC, .len = DEVICE_DMA_LEN, .seed = 1,
 	};
-	size_t bytes = DEVICE_PAGES * 4096UL;
+	size_t bytes = DEVICE_PAGES * PAGE;
 	double runs[RUNS], t0, per_page, dma_s;
-	char *p = get_mem(K4K, bytes);
+	char *p = get_mem(b, K4K, bytes);
 	uint64_t h;
 
 	if (pinctl_info2(b->ctx, &info) || info.device_path == 0) {
@@ -609,9 +660,15 @@ out:
 
 int main(void)
 {
-	struct bench bench = { .bytes = util_env_long("BENCH_MIB", 1024) << 20 };
+	struct bench bench = {
+		.bytes = util_env_long("BENCH_MIB", 1024) << 20,
+		.huge = hugetlb_size(),
+	};
 	const struct bench *b = &bench;
+	long huge0 = procfs_read_long(NR_HUGEPAGES), want;
 	int ret;
+
+	bench.pmd = pmd_size(&bench.thp);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = pinctl_open(&bench.ctx, NULL);
@@ -625,17 +682,23 @@ int main(void)
 		pinctl_close(bench.ctx);
 		return 0;
 	}
-	printf("bench: %zu MiB, median of %d runs after a warm-up\n", b->bytes >> 20, RUNS);
-	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d", b->bytes, RUNS);
+	printf("bench: %zu MiB, median of %d runs after a warm-up; pages of %zu KiB, PMD %zu KiB%s\n",
+	       b->bytes >> 20, RUNS, PAGE >> 10, b->pmd >> 10, b->thp ? "" : " (no THP)");
+	json("\"bench\": \"setup\", \"bytes\": %zu, \"runs\": %d, \"page_size\": %zu, "
+	     "\"pmd_size\": %zu, \"hugetlb_size\": %zu", b->bytes, RUNS, PAGE, b->pmd, b->huge);
 	/* huge pages first, before the other runs fragment memory */
-	write_sysctl("/proc/sys/vm/nr_hugepages", b->bytes / HUGE_SZ);
+	want = b->huge ? (long)(b->bytes / b->huge) : 0;
+	if (huge0 >= 0 && huge0 < want)
+		write_sysctl(NR_HUGEPAGES, want);
 	bench_nop(b);
 	bench_pins(b);
 	bench_query_and_dma(b);
 	bench_threads(b);
 	bench_bookkeeping(b);
 	bench_device(b);
-	write_sysctl("/proc/sys/vm/nr_hugepages", 0);
+	/* as it was */
+	if (huge0 >= 0 && huge0 < want)
+		write_sysctl(NR_HUGEPAGES, huge0);
 	pinctl_close(bench.ctx);
 	return 0;
 }

@@ -24,6 +24,8 @@ struct fuzz_opts {
 	int procs;		/* processes, the calling one included */
 	int threads;		/* threads per process */
 	int max_handles;	/* module parameter during the run, 0 to keep */
+	int judge_kmsg;		/* the kernel's log is a broken invariant too:
+				 * standalone; a suite's case judges its own */
 };
 
 struct fuzz_result {

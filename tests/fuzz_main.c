@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 {
 	struct fuzz_opts o = {
 		.seed = (uint64_t)time(NULL), .seconds = 60, .procs = 3,
-		.threads = 3, .max_handles = 256,
+		.threads = 3, .max_handles = 256, .judge_kmsg = 1,
 	};
 	struct fuzz_result r;
 	int c, ret;

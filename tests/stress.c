@@ -32,9 +32,9 @@ const char *stress_how(int i)
 }
 
 /*
- * The CPU rows of a scenario share its seconds; a device row gets a
- * quarter of them, for its iterations take about a second each (a
- * transfer is 100 ms of the device's time).
+ * The @nkinds rows of a scenario with the same writer share its seconds
+ * (a device row's iterations take about a second each: a transfer is
+ * 100 ms of the device's time).
  */
 void __stress_begin(struct stress *st, struct pt_case_log *log,
 		    const char *scenario, int i, int nkinds)
@@ -47,7 +47,7 @@ void __stress_begin(struct stress *st, struct pt_case_log *log,
 		 stress_how(i));
 	st->ctx = pt_open();
 	st->start = util_now();
-	st->deadline = st->start + scenario_seconds() / (st->device ? 4 : nkinds);
+	st->deadline = st->start + scenario_seconds() / nkinds;
 	st->next_progress = 30;
 	st->max_iterations = util_env_num("PINTEST_STRESS_ITERATIONS", 0);
 	pt_stats(st->ctx, &st->before);

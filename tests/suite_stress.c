@@ -33,8 +33,7 @@ static size_t stress_len(enum mem_kind kind)
 
 /*
  * How many rows of @test share the seconds of its row @i: those whose
- * writer is the same (the CPU, or the device, whose rows stress_begin()
- * gives a quarter each).  Counted from the registrations themselves,
+ * writer is the same (the CPU, or the device).  Counted from the registrations themselves,
  * made before Check runs a case, forked or not: a row added to or
  * skipped from the table below changes every row's share.
  */

@@ -716,14 +716,14 @@ static int monitor_request(const char *req, char *reply, size_t size)
 	char path[512], tmp[520];
 	FILE *f;
 
-	snprintf(reply, size, "no answer in 60 s");
+	snprintf(reply, size, "no answer in 120 s");
 	snprintf(path, sizeof(path), "%s/monitor.req", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%s\n", req) < 0 || fclose(f) || rename(tmp, path))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/monitor.rep", dir);
-	for (int tries = 0; tries < 600; tries++) {
+	for (int tries = 0; tries < 1200; tries++) {
 		f = fopen(path, "r");
 		if (f) {
 			if (!fgets(reply, size, f))

@@ -977,7 +977,7 @@ START_TEST(a_stalled_caller_stalls_itself_alone)
 
 	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
 	id = map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES | PINCTL_MAP_DEVICE_READS);
-	device_fill(ctx, id, 0, LEN, 64, 0);
+	device_fill(ctx, id, 0, LEN, 64, PINCTL_DEVICE_DMA_SYNC);
 	ck_assert_uint_eq(device_mismatches(ctx, id, 0, LEN, 64), 0);
 	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
 	map_for(ctx, h, PINCTL_MAP_DEVICE_WRITES);

@@ -102,7 +102,7 @@ SEED ?= $(shell date +%s)
 
 # with QEMU's edu device behind Intel's vIOMMU: the demo's real transfer
 run: deps all tests
-	tools/pintest-vm $(VM_ARGS) --device edu,iommu=intel -- tests/run-demo
+	tools/pintest-vm $(VM_ARGS) --device edu,iommu=intel -- tests/shell/run-demo
 
 check: deps
 	scripts/check-kernels $(KERNELS)
@@ -110,13 +110,13 @@ check: deps
 # libpinctl's module loading against a fake loader: needs no VM
 check-host: lib tests
 	mkdir -p build/results
-	CK_RUN_SUITE=kmod PINTEST_OUT=build/results PINTEST_RESULTS_NAME=host tests/run-suites
+	CK_RUN_SUITE=kmod PINTEST_OUT=build/results PINTEST_RESULTS_NAME=host tests/shell/run-suites
 
 check-one: all tests
-	tests/install-check
-	tests/harness-selftest $(VM_ARGS)
+	tests/install/install-check
+	tests/shell/harness-selftest $(VM_ARGS)
 	scripts/vm-check $(VM_ARGS) --out build/results -- \
-		env PINTEST_RESULTS_NAME=$(KERNEL) tests/run-suites
+		env PINTEST_RESULTS_NAME=$(KERNEL) tests/shell/run-suites
 
 # the running kernel of this machine, not a VM: root, a kernel that loads
 # modules; it builds the module for it first where its headers are
@@ -136,7 +136,7 @@ deb: deps
 # module there, then make check-native against it
 check-deb-vm: deb all tests
 	scripts/vm-check $(VM_ARGS) --bare --out build/results -- \
-		env PINTEST_RESULTS_NAME=$(KERNEL)-deb tests/deb-check
+		env PINTEST_RESULTS_NAME=$(KERNEL)-deb tests/install/deb-check
 
 # a kselftest-style package for KERNEL (run_kselftest.sh prints KTAP)
 kselftest-install: all tests
@@ -162,7 +162,7 @@ check-upstream: all tests
 	mkdir -p build/results
 	dir=$$(scripts/upstream-selftests $(UPSTREAM)) && \
 	scripts/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
-		tests/upstream-run $$dir $(KERNEL)-upstream without with
+		tests/shell/upstream-run $$dir $(KERNEL)-upstream without with
 
 # The differential check, on a kernel with its own gup_test (the debug
 # kernel, CONFIG_GUP_TEST: KDIR=/lib/modules/RELEASE/build UPSTREAM=7.3):
@@ -172,7 +172,7 @@ check-upstream-diff: all tests
 	mkdir -p build/results
 	dir=$$(scripts/upstream-selftests $(UPSTREAM)) && \
 	scripts/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
-		tests/upstream-run $$dir $(KERNEL)-upstream-diff kernel pintest
+		tests/shell/upstream-run $$dir $(KERNEL)-upstream-diff kernel pintest
 
 # tools/pintest-vm --device: a translating IOMMU, direct, swiotlb bounce
 DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
@@ -208,7 +208,7 @@ soak: all tests
 	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
 		env CK_RUN_SUITE=stress PINTEST_STRESS_SECONDS=$(SECONDS) \
 		PINTEST_STRESS_ONLY="$(SCENARIOS)" \
-		PINTEST_TESTS=tests/pintest-soak tests/run-suites
+		PINTEST_TESTS=tests/pintest-soak tests/shell/run-suites
 
 install: all
 	scripts/in-tree $(KVER) $(MAKE) -C driver install KVER=$(KVER)

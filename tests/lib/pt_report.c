@@ -3,7 +3,7 @@
  * The results of a run for CI systems: KTAP (Documentation/dev-tools/
  * ktap.rst; one subtest per suite, one result per case, SKIP with its
  * reason) appended to $PINTEST_KTAP, and a JUnit <testsuite> per suite
- * appended to $PINTEST_JUNIT.  tests/run-suites puts the header around
+ * appended to $PINTEST_JUNIT.  tests/shell/run-suites puts the header around
  * them.  Check runs the cases of the selected suites in the order they
  * were registered, so its results are matched to the registrations one by
  * one; a result whose test case is not the suite expected breaks the match
@@ -152,7 +152,7 @@ static void report_suite(struct report *r, const struct pt_case *cases,
  * Appends the run's reports where PINTEST_KTAP and PINTEST_JUNIT say (both
  * or neither): 0, or -1 when a file cannot be written or Check's results
  * did not match.  The top-level "ok 1 SUITE" lines are renumbered by
- * tests/run-suites, which also writes the plan.
+ * tests/shell/run-suites, which also writes the plan.
  */
 int pt_report(SRunner *sr)
 {

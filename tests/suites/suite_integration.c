@@ -110,7 +110,7 @@ Suite *suite_integration(struct pt_run *run)
 	Suite *s = pt_suite(run, "integration", 120, &tc);
 
 	PT_ADD(run, tc, installed_library_via_pkg_config, nodev ?:
-	       (access(EXAMPLE, X_OK) ? EXAMPLE " is not built (tests/install-check)" : NULL));
+	       (access(EXAMPLE, X_OK) ? EXAMPLE " is not built (tests/install/install-check)" : NULL));
 	PT_ADD(run, tc, udev_rule_sets_group_and_mode, nodev ?:
 	       (access(UDEVD, X_OK) ? UDEVD " is not installed" : NULL));
 	PT_ADD(run, tc, dkms_module_loads_by_name, nodev ?:

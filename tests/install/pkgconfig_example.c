@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A user of the installed library: built by tests/install-check with
+ * A user of the installed library: built by tests/install/install-check with
  * nothing but `pkg-config --cflags --libs libpinctl` against a DESTDIR
  * install (the uapi header too, from its own directory), and run in the
  * VM by the integration suite.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For tests/harness-selftest only (PINTEST_KMSG_SELFTEST=1): a case that
+ * For tests/shell/harness-selftest only (PINTEST_KMSG_SELFTEST=1): a case that
  * passes by itself but makes the kernel log a WARNING: line.  The kernel-log
  * check that START_TEST (pt.h) wraps around every body, pt_case_end() in
  * pt_run.c, must fail it, and tools/pintest-vm (tests/judge-kmsg) must

@@ -96,6 +96,7 @@ tools: lib
 
 tests: lib
 	$(MAKE) -C tests
+	$(MAKE) -C bench
 
 SECONDS ?= 600
 SEED ?= $(shell date +%s)
@@ -198,7 +199,7 @@ coverage: debug-kernel lib tools tests
 	scripts/coverage
 
 bench: all tests
-	scripts/bench $(VM_ARGS) $(if $(ICOUNT),--icount)
+	bench/run-bench $(VM_ARGS) $(if $(ICOUNT),--icount)
 
 fuzz: all tests
 	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 2 + 600 )) -- \
@@ -243,6 +244,7 @@ clean:
 	$(MAKE) -C libpinctl clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
+	$(MAKE) -C bench clean
 
 help:
 	@printf '%s\n' \

@@ -15,7 +15,7 @@
  *    module's bookkeeping bytes per pinned page and per pin.
  *
  * Prints a table, then the same as JSON lines ("json: {...}") that
- * scripts/bench collects.  Timings only: it asserts nothing.
+ * bench/run-bench collects.  Timings only: it asserts nothing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,7 +45,7 @@
 
 #define GUP_FOLL_WRITE		0x01	/* FOLL_WRITE, 6.1 and later */
 
-/* "4k" is the base page, whatever its size: the name scripts/bench reads */
+/* "4k" is the base page, whatever its size: the name bench/run-bench reads */
 enum kind { K4K, KTHP, KHUGETLB, KINDS };
 static const char *const kind_name[KINDS] = { "4k", "thp", "hugetlb" };
 
@@ -578,7 +578,7 @@ static void bench_bookkeeping(const struct bench *b)
 		fixed = b_half - per * (half / PAGE);
 		printf("bookkeeping: %s %.3f B per %zu KiB page (%.0f B per %zu KiB PMD) + %.0f B per pin\n",
 		       kind_name[k], per, PAGE >> 10, per * (b->pmd / PAGE), b->pmd >> 10, fixed);
-		/* bytes_per_4k_page: per 4 KiB of memory, the unit scripts/bench reads */
+		/* bytes_per_4k_page: per 4 KiB of memory, the unit bench/run-bench reads */
 		json("\"bench\": \"bookkeeping\", \"memory\": \"%s\", \"page_size\": %zu, "
 		     "\"bytes_per_page\": %.3f, \"bytes_per_4k_page\": %.3f, \"bytes_per_pin\": %.0f",
 		     kind_name[k], PAGE, per, per * 4096 / PAGE, fixed);

@@ -9,7 +9,7 @@
 #                   scenarios, show their table and the module's stats
 #   make check      every test suite in the VM, on each kernel of KERNELS
 #                   (Debian 6.1, 6.12 from bookworm-backports and 7.3 from
-#                   trixie-backports, built in a trixie tree: scripts/in-tree)
+#                   trixie-backports, built in a trixie tree: vm/kernels/in-tree)
 #   make check-one  the same on KERNEL only
 #   make check-host the suite that runs on the host (module loading, faked)
 #   make check-native  every suite on this machine's running kernel (root;
@@ -53,13 +53,13 @@
 
 KERNEL ?= 6.1
 KERNELS ?= 6.1 6.12 7.3
-KVER ?= $(shell scripts/kver $(KERNEL) 2>/dev/null)
+KVER ?= $(shell vm/kernels/kver $(KERNEL) 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 VM_ARGS = --kernel $(KERNEL) $(if $(MEM),--mem $(MEM))
 
 # KDIR=TREE given: a kernel tree of your own, configured with
-# tools/vm/pintest.config and built.  The module builds against it and the
-# VM boots its bzImage with its modules (scripts/kdir stages them); check,
+# vm/kernels/pintest.config and built.  The module builds against it and the
+# VM boots its bzImage with its modules (vm/kernels/kdir stages them); check,
 # run, soak, fuzz and bench run on it alone, as KERNEL tree-RELEASE.
 ifeq ($(origin KDIR),command line)
 KVER := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
@@ -84,7 +84,7 @@ deps:
 
 modules: deps
 	@test -d "$(KDIR)" || { echo "no kernel build dir '$(KDIR)' (set KVER or KDIR)"; exit 1; }
-	scripts/in-tree $(KVER) $(MAKE) -C driver KDIR=$(KDIR) W=$(W) C=$(C)
+	vm/kernels/in-tree $(KVER) $(MAKE) -C driver KDIR=$(KDIR) W=$(W) C=$(C)
 
 # userspace alone needs no package manager: libkmod-dev and check (for
 # tests) must be there; make deps installs them with everything else
@@ -103,7 +103,7 @@ SEED ?= $(shell date +%s)
 
 # with QEMU's edu device behind Intel's vIOMMU: the demo's real transfer
 run: deps all tests
-	tools/pintest-vm $(VM_ARGS) --device edu,iommu=intel -- tests/shell/run-demo
+	vm/pintest-vm $(VM_ARGS) --device edu,iommu=intel -- tests/shell/run-demo
 
 check: deps
 	scripts/check-kernels $(KERNELS)
@@ -116,7 +116,7 @@ check-host: lib tests
 check-one: all tests
 	tests/install/install-check
 	tests/shell/harness-selftest $(VM_ARGS)
-	scripts/vm-check $(VM_ARGS) --out build/results -- \
+	vm/vm-check $(VM_ARGS) --out build/results -- \
 		env PINTEST_RESULTS_NAME=$(KERNEL) tests/shell/run-suites
 
 # the running kernel of this machine, not a VM: root, a kernel that loads
@@ -126,7 +126,7 @@ check-native: lib tools tests
 
 # how CI proves check-native: as the command of a VM booted bare
 check-native-vm: all tests
-	scripts/vm-check $(VM_ARGS) --bare --out build/results -- \
+	vm/vm-check $(VM_ARGS) --bare --out build/results -- \
 		env PINTEST_RESULTS_NAME=$(KERNEL)-native $(MAKE) --no-print-directory check-native
 
 # Debian packages (dpkg-buildpackage from debian/), lintian clean
@@ -136,7 +136,7 @@ deb: deps
 # how CI tests them: installed with dpkg in a bare VM, DKMS building the
 # module there, then make check-native against it
 check-deb-vm: deb all tests
-	scripts/vm-check $(VM_ARGS) --bare --out build/results -- \
+	vm/vm-check $(VM_ARGS) --bare --out build/results -- \
 		env PINTEST_RESULTS_NAME=$(KERNEL)-deb tests/install/deb-check
 
 # a kselftest-style package for KERNEL (run_kselftest.sh prints KTAP)
@@ -149,7 +149,7 @@ kselftest-install: all tests
 # KSELFTEST_TESTS="-t pintest:SUITE ..." picks suites (default: all)
 check-kselftest-vm:
 	$(MAKE) kselftest-install INSTALL_PATH=$(CURDIR)/build/kselftest
-	scripts/vm-check $(VM_ARGS) --bare --out build/results -- sh -c \
+	vm/vm-check $(VM_ARGS) --bare --out build/results -- sh -c \
 		'cp -a build/kselftest /tmp/kselftest && cd / && \
 		 /tmp/kselftest/run_kselftest.sh $(KSELFTEST_TESTS) > "$$PINTEST_OUT/$(KERNEL)-kselftest.ktap"'
 
@@ -161,8 +161,8 @@ UPSTREAM ?= $(KERNEL)
 UPSTREAM_FS ?= ext4 xfs tmpfs
 check-upstream: all tests
 	mkdir -p build/results
-	dir=$$(scripts/upstream-selftests $(UPSTREAM)) && \
-	scripts/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
+	dir=$$(vm/kernels/upstream-selftests $(UPSTREAM)) && \
+	vm/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
 		tests/shell/upstream-run $$dir $(KERNEL)-upstream without with
 
 # The differential check, on a kernel with its own gup_test (the debug
@@ -171,11 +171,11 @@ check-upstream: all tests
 # differs fails, naming the case
 check-upstream-diff: all tests
 	mkdir -p build/results
-	dir=$$(scripts/upstream-selftests $(UPSTREAM)) && \
-	scripts/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
+	dir=$$(vm/kernels/upstream-selftests $(UPSTREAM)) && \
+	vm/vm-check $(VM_ARGS) --out build/results -- env UPSTREAM_FS="$(UPSTREAM_FS)" \
 		tests/shell/upstream-run $$dir $(KERNEL)-upstream-diff kernel pintest
 
-# tools/pintest-vm --device: a translating IOMMU, direct, swiotlb bounce
+# vm/pintest-vm --device: a translating IOMMU, direct, swiotlb bounce
 DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
 
 check-device: all tests
@@ -186,14 +186,14 @@ DEBUG_KERNEL = $(if $(filter 7.3 debug-7.3,$(KERNEL)),debug-7.3,debug)
 
 debug-kernel:
 	@scripts/deps --kernel $(DEBUG_KERNEL)
-	scripts/debug-kernel $(if $(filter debug-7.3,$(DEBUG_KERNEL)),7.3)
+	vm/kernels/debug-kernel $(if $(filter debug-7.3,$(DEBUG_KERNEL)),7.3)
 
 # the debug kernel's tree as KDIR; KASAN wants more memory; the sweep
 # runs after every suite passed
-DEBUG_TREE = /lib/modules/$(shell scripts/kver $(DEBUG_KERNEL))/build
+DEBUG_TREE = /lib/modules/$(shell vm/kernels/kver $(DEBUG_KERNEL))/build
 check-debug: debug-kernel
 	$(MAKE) check-one KDIR=$(DEBUG_TREE) MEM=3072
-	scripts/vm-check --kernel $(DEBUG_TREE) --mem 3072 -- tests/fault-sweep
+	vm/vm-check --kernel $(DEBUG_TREE) --mem 3072 -- tests/fault-sweep
 
 coverage: debug-kernel lib tools tests
 	scripts/coverage
@@ -202,17 +202,17 @@ bench: all tests
 	bench/run-bench $(VM_ARGS) $(if $(ICOUNT),--icount)
 
 fuzz: all tests
-	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 2 + 600 )) -- \
+	vm/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 2 + 600 )) -- \
 		tests/pintest-fuzz -s $(SECONDS) -S $(SEED)
 
 soak: all tests
-	scripts/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
+	vm/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 12 + 600 )) -- \
 		env CK_RUN_SUITE=stress PINTEST_STRESS_SECONDS=$(SECONDS) \
 		PINTEST_STRESS_ONLY="$(SCENARIOS)" \
 		PINTEST_TESTS=tests/pintest-soak tests/shell/run-suites
 
 install: all
-	scripts/in-tree $(KVER) $(MAKE) -C driver install KVER=$(KVER)
+	vm/kernels/in-tree $(KVER) $(MAKE) -C driver install KVER=$(KVER)
 	$(MAKE) -C libpinctl install
 	$(MAKE) -C tools install
 	$(MAKE) -C man install
@@ -230,10 +230,10 @@ uninstall:
 
 dkms-install:
 	for k in $(KERNELS); do scripts/deps --kernel $$k || exit 1; done
-	scripts/dkms-install $(foreach k,$(KERNELS),$$(scripts/kver $(k)))
+	scripts/dkms-install $(foreach k,$(KERNELS),$$(vm/kernels/kver $(k)))
 
 lint: deps
-	scripts/in-tree $(KVER) scripts/lint-driver $(KDIR)
+	vm/kernels/in-tree $(KVER) scripts/lint-driver $(KDIR)
 	$(MAKE) -C man lint
 
 abi-check: deps

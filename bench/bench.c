@@ -616,7 +616,7 @@ static void bench_device(const struct bench *b)
 	uint64_t h;
 
 	if (pinctl_info2(b->ctx, &info) || info.device_path == 0) {
-		printf("bench: SKIP device: no edu device bound (tools/pintest-vm --device edu)\n");
+		printf("bench: SKIP device: no edu device bound (vm/pintest-vm --device edu)\n");
 		return;
 	}
 	if (!p || pinctl_pin(b->ctx, p, bytes, PINCTL_PIN_WRITE, &h)) {

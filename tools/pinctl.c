@@ -229,7 +229,7 @@ static int demo_real_device(struct pinctl *ctx, uint64_t handle, char *buf,
 	if (ret)
 		return ret;
 	if (info.device_path == PINCTL_DEVICE_NONE) {
-		printf("  no real device bound (tools/pintest-vm --device edu): skipped\n");
+		printf("  no real device bound (vm/pintest-vm --device edu): skipped\n");
 		return 0;
 	}
 	ret = pinctl_device_map(ctx, handle, PINCTL_MAP_DEVICE_WRITES, &map);

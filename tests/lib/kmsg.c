@@ -29,10 +29,10 @@ static void patterns_free(struct patterns *p)
 		regfree(&p->re[--p->n]);
 }
 
-/* tests/kernel-reports, or the file PINTEST_KERNEL_REPORTS names. */
+/* vm/kernel-reports, or the file PINTEST_KERNEL_REPORTS names. */
 static int patterns_load(struct patterns *p)
 {
-	const char *path = getenv("PINTEST_KERNEL_REPORTS") ?: "tests/kernel-reports";
+	const char *path = getenv("PINTEST_KERNEL_REPORTS") ?: "vm/kernel-reports";
 	FILE *f = fopen(path, "r");
 	char line[256];
 	int ret = 0;
@@ -78,7 +78,7 @@ static int is_complaint(const struct patterns *p, const char *rec, int expecting
 	text = text ? text + 1 : rec;
 	/*
 	 * PRIO is facility * 8 + level: the kernel's own (0) at err or worse,
-	 * unlike tests/judge-kmsg, which takes any facility (tests/kernel-reports
+	 * unlike vm/judge-kmsg, which takes any facility (vm/kernel-reports
 	 * says why)
 	 */
 	if (atoi(rec) <= 3 && !strncmp(text, "pintest", 7))

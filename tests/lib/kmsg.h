@@ -2,7 +2,7 @@
 /*
  * Watching the kernel log from a test: open /dev/kmsg at its end, mark
  * where a case begins, and later count (and print) the complaints logged
- * since; what a complaint is, tests/kernel-reports says.  No Check here,
+ * since; what a complaint is, vm/kernel-reports says.  No Check here,
  * so the standalone fuzzer uses it too.
  */
 #ifndef KMSG_H

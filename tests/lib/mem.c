@@ -118,7 +118,7 @@ const char *mem_unavailable(enum mem_kind kind)
 	case MEM_XFS:
 	case MEM_TMPFS_HUGE:
 		return getenv(dir_vars[kind]) ? NULL :
-		       "its scratch directory is not set (run through tools/pintest-vm)";
+		       "its scratch directory is not set (run through vm/pintest-vm)";
 	default:
 		return NULL;
 	}

@@ -256,7 +256,7 @@ Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc)
 const char *pt_device_missing(void)
 {
 	return access("/dev/pintest", F_OK) ?
-	       "/dev/pintest is absent (run the suites through tools/pintest-vm)" :
+	       "/dev/pintest is absent (run the suites through vm/pintest-vm)" :
 	       NULL;
 }
 
@@ -421,7 +421,7 @@ const char *pt_edu_missing(void)
 	if (pt_info(&info))
 		return "cannot ask /dev/pintest (INFO)";
 	return info.device_path != PINCTL_DEVICE_NONE ? NULL :
-	       "no edu device bound (make check-device: tools/pintest-vm --device edu)";
+	       "no edu device bound (make check-device: vm/pintest-vm --device edu)";
 }
 
 /* KERNEL_VERSION(a, b, 0) of the running kernel, from uname; 0 if unknown. */

@@ -6,7 +6,7 @@
  * see the CPU's; behind swiotlb only once the DMA API says so.  Truncate,
  * fork and writeback while the pages are mapped for it lose nothing and
  * leak nothing into the file; UNPIN and close unmap before they unpin.
- * Runs where tools/pintest-vm --device edu gave the guest the device
+ * Runs where vm/pintest-vm --device edu gave the guest the device
  * (make check-device); elsewhere it SKIPs.
  */
 #define _GNU_SOURCE
@@ -706,7 +706,7 @@ static int dma_bytes_moved(struct pinctl *ctx, const struct pinctl_stats *since,
 }
 
 /*
- * Asks QEMU's monitor, through the host (tools/pintest-vm --device), to
+ * Asks QEMU's monitor, through the host (vm/pintest-vm --device), to
  * "unplug" or "replug" the edu device: 0, or -EIO with QEMU's answer in
  * @reply.
  */
@@ -1053,6 +1053,6 @@ Suite *suite_device(struct pt_run *run)
 	       noedu ?: getuid() ? "needs root (sysfs remove)" : NULL);
 	pt_add(run, tc, removal_while_in_flight, 1, 2, "QEMU device_del",
 	       noedu ?: getenv("PINTEST_MONITOR") ? NULL :
-	       "no QEMU monitor (tools/pintest-vm --device gives one)");
+	       "no QEMU monitor (vm/pintest-vm --device gives one)");
 	return s;
 }

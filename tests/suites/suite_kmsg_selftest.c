@@ -3,7 +3,7 @@
  * For tests/shell/harness-selftest only (PINTEST_KMSG_SELFTEST=1): a case that
  * passes by itself but makes the kernel log a WARNING: line.  The kernel-log
  * check that START_TEST (pt.h) wraps around every body, pt_case_end() in
- * pt_run.c, must fail it, and tools/pintest-vm (tests/judge-kmsg) must
+ * pt_run.c, must fail it, and vm/pintest-vm (vm/judge-kmsg) must
  * name it as the case running when the report came.
  */
 #include <fcntl.h>

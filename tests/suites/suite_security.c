@@ -453,7 +453,7 @@ Suite *suite_security(struct pt_run *run)
 	const char *nodev = pt_device_missing();
 	const char *noroot = getuid() ? "needs root (setuid to nobody, chown)" : NULL;
 	const char *noext4 = getenv("PINTEST_EXT4_DIR") ? NULL :
-			     "PINTEST_EXT4_DIR is not set (run through tools/pintest-vm)";
+			     "PINTEST_EXT4_DIR is not set (run through vm/pintest-vm)";
 	TCase *tc;
 	Suite *s = pt_suite(run, "security", 60, &tc);
 

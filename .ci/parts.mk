@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The parts of make check and of CI (.ci/run), included by the top-level
+# Makefile: scripts/check-kernels runs them one by one (make check-one
+# KERNEL=6.12 also works by hand), and the matrix they run over.
+
+# the kernels make check and make dkms-install take, in turn
+KERNELS ?= 6.1 6.12 7.3
+
+# make check-device: vm/pintest-vm --device configurations: a translating
+# IOMMU, direct, swiotlb bounce
+DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
+
+# libpinctl's module loading against a fake loader: needs no VM
+check-host: lib tests
+	mkdir -p build/results
+	CK_RUN_SUITE=kmod PINTEST_OUT=build/results PINTEST_RESULTS_NAME=host tests/shell/run-suites
+
+# every suite in the VM on KERNEL, after the install check and the
+# harness's self-test
+check-one: deps all tests
+	tests/install/install-check
+	tests/shell/harness-selftest $(VM_ARGS)
+	vm/vm-check $(VM_ARGS) --out build/results -- \
+		env PINTEST_RESULTS_NAME=$(KERNEL) tests/shell/run-suites
+
+# how CI proves check-native: as the command of a VM booted bare
+check-native-vm: deps all tests
+	vm/vm-check $(VM_ARGS) --bare --out build/results -- \
+		env PINTEST_RESULTS_NAME=$(KERNEL)-native $(MAKE) --no-print-directory check-native
+
+# how CI tests the Debian packages: installed with dpkg in a bare VM, DKMS
+# building the module there, then make check-native against it
+check-deb-vm: deps deb all tests
+	vm/vm-check $(VM_ARGS) --bare --out build/results -- \
+		env PINTEST_RESULTS_NAME=$(KERNEL)-deb tests/install/deb-check
+
+# how CI runs the kselftest package: copied out of the repository into a
+# bare VM; KSELFTEST_TESTS="-t pintest:SUITE ..." picks suites (default: all)
+check-kselftest-vm: deps
+	$(MAKE) kselftest-install INSTALL_PATH=$(CURDIR)/build/kselftest
+	vm/vm-check $(VM_ARGS) --bare --out build/results -- sh -c \
+		'cp -a build/kselftest /tmp/kselftest && cd / && \
+		 /tmp/kselftest/run_kselftest.sh $(KSELFTEST_TESTS) > "$$PINTEST_OUT/$(KERNEL)-kselftest.ktap"'
+
+# register, build and install the module with DKMS for each of KERNELS
+dkms-install:
+	for k in $(KERNELS); do scripts/deps --check --kernel $$k || exit 1; done
+	scripts/dkms-install $(foreach k,$(KERNELS),$$(vm/kernels/kver $(k)))
+
+# libpinctl.so.1 still compatible with the last release (abidiff)
+abi-check: deps-check
+	scripts/check-abi
+
+.PHONY: check-host check-one check-native-vm check-deb-vm check-kselftest-vm dkms-install abi-check

@@ -8,16 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/pintest.h>
 #include <pinctl.h>
 
 int main(void)
 {
-	const size_t len = 2 * 4096;
+	const size_t page = sysconf(_SC_PAGESIZE), len = 2 * page;
 	struct pinctl *ctx;
 	uint64_t handle;
-	char *buf = aligned_alloc(4096, len);
+	char *buf = aligned_alloc(page, len);
 	int ret;
 
 	if (!buf)

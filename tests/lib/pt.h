@@ -104,9 +104,8 @@ const char *pt_memfd_pin_missing(void);
 const char *pt_edu_missing(void);
 int pt_edu_behind_iommu(void);
 unsigned int pt_running_kernel(void);
-#define PT_KERNEL(a, b) ((a) << 16 | (b) << 8)
 
-/* KERNEL_VERSION(a, b, 0), as INFO's kernel_version has it */
+/* KERNEL_VERSION(a, b, 0), as INFO's kernel_version and pt_running_kernel() have it */
 #define KV(a, b) (((a) << 16) + ((b) << 8))
 /* Runs and frees @sr, prints the summary line; returns the exit status. */
 int pt_run_all(SRunner *sr, const struct pt_run *run);

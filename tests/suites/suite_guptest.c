@@ -27,7 +27,7 @@
 #define NPAGES 16
 #define FOLL_WRITE 0x01
 /* FOLL_FORCE: 0x10 before 6.3, then bit 3 */
-#define FOLL_FORCE (pt_running_kernel() < PT_KERNEL(6, 3) ? 0x10 : 0x08)
+#define FOLL_FORCE (pt_running_kernel() < KV(6, 3) ? 0x10 : 0x08)
 
 static int gup_open(void)
 {
@@ -132,7 +132,7 @@ START_TEST(longterm_write_pin_of_a_shared_file)
 	mem_create(&m, MEM_EXT4, 4 * PAGE);
 	args.addr = (uintptr_t)m.addr;
 	ret = ioctl(fd, PIN_LONGTERM_TEST_START, &args) ? errno : 0;
-	ck_assert_int_eq(ret, pt_running_kernel() < PT_KERNEL(6, 5) ? 0 : EFAULT);
+	ck_assert_int_eq(ret, pt_running_kernel() < KV(6, 5) ? 0 : EFAULT);
 	ioctl(fd, PIN_LONGTERM_TEST_STOP);
 	mem_destroy(&m);
 	close(fd);
@@ -210,9 +210,9 @@ START_TEST(bad_requests)
 	int expect = b->expect, fd = gup_open(), ret = bad_request(fd, _i, buf);
 
 	if (expect == WRAPS)
-		expect = pt_running_kernel() >= PT_KERNEL(7, 0) ? EINVAL : 0;
+		expect = pt_running_kernel() >= KV(7, 0) ? EINVAL : 0;
 	else if (expect == LONGTERM_EFAULT)
-		expect = pt_running_kernel() >= PT_KERNEL(6, 2) ? EFAULT : EINVAL;
+		expect = pt_running_kernel() >= KV(6, 2) ? EFAULT : EINVAL;
 
 	ck_assert_msg(ret == -expect, "%s: %s, want %s", b->name,
 		      strerror(-ret), strerror(expect));
@@ -261,7 +261,7 @@ static const char *gup_test_missing(void)
 Suite *suite_guptest(struct pt_run *run)
 {
 	const char *skip = gup_test_missing();
-	const char *nolongterm = skip ?: pt_running_kernel() < PT_KERNEL(6, 2) ?
+	const char *nolongterm = skip ?: pt_running_kernel() < KV(6, 2) ?
 				 "the kernel's gup_test has PIN_LONGTERM_TEST from 6.2" : NULL;
 	TCase *tc;
 	Suite *s = pt_suite(run, "guptest", 120, &tc);

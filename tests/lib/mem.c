@@ -241,9 +241,23 @@ void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 		mthp_restore(mem_folio(kind), mthp_saved);
 }
 
+/*
+ * Unmaps @m's memory, once: mem_destroy() must not unmap it again, for by
+ * then the range may be another mapping's (seen: ASan's stack depot).
+ * @m->len stays: a file's length.
+ */
+int mem_unmap(struct test_mem *m)
+{
+	int ret = munmap(m->addr, m->len);
+
+	m->addr = NULL;
+	return ret;
+}
+
 void mem_destroy(struct test_mem *m)
 {
-	munmap(m->addr, m->len);
+	if (m->addr)
+		munmap(m->addr, m->len);
 	if (m->fd >= 0)
 		close(m->fd);
 	if (m->path[0])

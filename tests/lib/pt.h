@@ -174,6 +174,7 @@ size_t mem_unit(enum mem_kind kind);
 size_t mem_folio(enum mem_kind kind);
 int mem_folio_exact(enum mem_kind kind);
 void mem_create(struct test_mem *m, enum mem_kind kind, size_t len);
+int mem_unmap(struct test_mem *m);
 void mem_destroy(struct test_mem *m);
 int mem_is_file(enum mem_kind kind);
 

@@ -328,11 +328,10 @@ START_TEST(writeback_while_mapped)
 	ck_assert_int_eq(pinctl_device_unmap(ctx, id), 0);
 	ck_assert_int_eq(pinctl_unpin(ctx, h, PINCTL_UNPIN_DIRTY), 0);
 	ck_assert_int_eq(fsync(m.fd), 0);
-	ck_assert_int_eq(munmap(m.addr, LEN), 0);
+	ck_assert_int_eq(mem_unmap(&m), 0);
 	pt_drop_caches();
 	ck_assert_int_eq(pread(m.fd, back, LEN, 0), LEN);
 	ck_assert_uint_eq(pinctl_pattern_check(back, 0, LEN, 25, &first), 0);
-	m.len = 0;
 	free(back);
 	mem_destroy(&m);
 	pinctl_close(ctx);

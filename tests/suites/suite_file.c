@@ -34,7 +34,7 @@ static int is_zero(const char *buf, size_t len)
 static void read_back(struct test_mem *m, char *buf)
 {
 	ck_assert_int_eq(fsync(m->fd), 0);
-	ck_assert_int_eq(munmap(m->addr, m->len), 0);
+	ck_assert_int_eq(mem_unmap(m), 0);
 	pt_drop_caches();
 	ck_assert_int_eq(pread(m->fd, buf, m->len, 0), (ssize_t)m->len);
 }

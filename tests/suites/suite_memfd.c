@@ -173,8 +173,7 @@ START_TEST(truncate_under_a_file_pin)
 
 	ck_assert_ptr_nonnull(p);
 	file_create(&m, kind, len);
-	ck_assert_int_eq(munmap(m.addr, m.len), 0);
-	m.len = 0;
+	ck_assert_int_eq(mem_unmap(&m), 0);
 	ck_assert_int_eq(pin_file(ctx, m.fd, 0, len, PINCTL_PIN_WRITE, &res), 0);
 	ck_assert_int_eq(pinctl_dma_start(ctx, res.handle, 0, len, 5, 0, 0), 0);
 	ck_assert_int_eq(ftruncate(m.fd, 0), 0);

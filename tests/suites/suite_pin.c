@@ -96,13 +96,13 @@ static void check_released(struct pinctl *ctx, const struct test_mem *m)
  * mapping goes first: drop_caches keeps mapped pages, and reading those
  * back would prove nothing.
  */
-static void check_file_holds(const struct test_mem *m, uint64_t seed)
+static void check_file_holds(struct test_mem *m, uint64_t seed)
 {
 	char *buf = malloc(m->len);
 	uint64_t first;
 
 	ck_assert_int_eq(fsync(m->fd), 0);
-	ck_assert_int_eq(munmap(m->addr, m->len), 0);
+	ck_assert_int_eq(mem_unmap(m), 0);
 	pt_drop_caches();
 	ck_assert_int_eq(pread(m->fd, buf, m->len, 0), (ssize_t)m->len);
 	ck_assert_msg(pinctl_pattern_check(buf, 0, m->len, seed, &first) == 0,

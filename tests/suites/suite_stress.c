@@ -89,7 +89,7 @@ START_TEST(pin_vs_munmap)
 		mem_create(&m, stress_kind(_i), len);
 		ck_assert_int_eq(pinctl_pin(st.ctx, m.addr, len, PINCTL_PIN_WRITE, &h), 0);
 		stress_writer_start(&st, h, len, seed);
-		ck_assert_int_eq(munmap(m.addr, len), 0);
+		ck_assert_int_eq(mem_unmap(&m), 0);
 		assert_all_pinned(&st, h, len, PINCTL_PAGE_PRESENT, 0);
 		stress_writer_stop(&st, h, len, seed);
 		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
@@ -197,7 +197,7 @@ START_TEST(pin_vs_writeback)
 		ck_assert_int_eq(pinctl_unpin(st.ctx, h, PINCTL_UNPIN_DIRTY), 0);
 		ck_assert_int_eq(fsync(m.fd), 0);
 		if (st.iterations % 8 == 0) {
-			ck_assert_int_eq(munmap(m.addr, len), 0);
+			ck_assert_int_eq(mem_unmap(&m), 0);
 			write_sysctl("/proc/sys/vm/drop_caches", "3\n");
 		}
 		ck_assert_int_eq(pread(m.fd, buf, len, 0), (ssize_t)len);

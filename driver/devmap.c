@@ -19,7 +19,6 @@
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -139,6 +138,16 @@ static bool pintest_dirs_overlap(enum dma_data_direction a,
 	return a == b || a == DMA_BIDIRECTIONAL || b == DMA_BIDIRECTIONAL;
 }
 
+/*
+ * Whether @map still reaches its pages, or removal revoked it: a hint read
+ * without the device's lock, for a transfer checks again under it.  A
+ * revoked mapping neither blocks a new one nor serves the writer.
+ */
+static bool pintest_devmap_live(const struct pintest_devmap *map)
+{
+	return READ_ONCE(map->emap.mapped);
+}
+
 /* ENOENT once @range left its table, EBUSY for a mapping in @dir. */
 static int pintest_devmap_may_add(struct pintest_range *range,
 				  enum dma_data_direction dir)
@@ -149,20 +158,21 @@ static int pintest_devmap_may_add(struct pintest_range *range,
 	if (range->devmaps_closed)
 		return -ENOENT;
 	list_for_each_entry(other, &range->devmaps, node) {
-		if (pintest_dirs_overlap(other->emap.dir, dir))
+		if (pintest_devmap_live(other) &&
+		    pintest_dirs_overlap(other->emap.dir, dir))
 			return -EBUSY;
 	}
 	return 0;
 }
 
 /*
- * An sg table of all of @range's pages, in segments no longer than the
- * DMA API maps for @dev in one piece (swiotlb bounces at most 256 KiB).
+ * An sg table of all of @range's pages, in segments of at most
+ * @max_segment bytes, what the DMA API maps for the device in one piece
+ * (swiotlb bounces at most 256 KiB).
  */
-static int pintest_devmap_table(struct device *dev, struct pintest_range *range,
+static int pintest_devmap_table(size_t max_segment, struct pintest_range *range,
 				struct sg_table *sgt)
 {
-	size_t max_segment = min_t(size_t, dma_max_mapping_size(dev), SZ_1G);
 	struct pintest_cursor cur;
 	struct page **pages;
 	unsigned long i;
@@ -220,7 +230,8 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 	mutex_unlock(&pintest_devmaps_lock);
 	if (ret)
 		goto err_free;
-	ret = pintest_devmap_table(pintest_edu_dev(edu), range, &map->emap.sgt);
+	ret = pintest_devmap_table(pintest_edu_max_segment(edu), range,
+				   &map->emap.sgt);
 	if (ret)
 		goto err_free;
 	ret = pintest_edu_map(edu, &map->emap);
@@ -428,14 +439,14 @@ int pintest_device_unmap(struct xarray *maps, u32 id)
 	return 0;
 }
 
-/* @range's mapping for device writes, with a reference; or NULL. */
+/* @range's live mapping for device writes, with a reference; or NULL. */
 static struct pintest_devmap *pintest_devmap_writable(struct pintest_range *range)
 {
 	struct pintest_devmap *map, *found = NULL;
 
 	mutex_lock(&pintest_devmaps_lock);
 	list_for_each_entry(map, &range->devmaps, node) {
-		if (map->emap.dir != DMA_TO_DEVICE) {
+		if (pintest_devmap_live(map) && map->emap.dir != DMA_TO_DEVICE) {
 			kref_get(&map->ref);
 			found = map;
 			break;

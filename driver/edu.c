@@ -27,6 +27,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -68,13 +69,18 @@ MODULE_PARM_DESC(edu_dma_bits, "DMA mask of the edu device in bits, as QEMU's dm
  * @ref: the binding holds one reference, every call using the device and
  *	every mapping for it one each; the last put frees the object
  * @pdev: its PCI device (a reference held)
+ * @path: PINTEST_DEVICE_*, the path its bus addresses take, found at probe:
+ *	the device's IOMMU state may be gone by the time a caller asks
+ * @dma_bits: its DMA mask in bits
+ * @max_segment: the most bytes the DMA API maps in one piece for it
  * @mmio: BAR 0 (under @lock once bound)
  * @done: completed by the interrupt of a transfer
  * @stage: the coherent staging buffer, EDU_BUF_SIZE bytes (under @lock)
  * @stage_bus: its bus address
  * @lock: serialises transfers (one DMA engine), and guards @maps, each
- *	mapping's @mapped, @broken and @gone; held for at most a transfer
- *	or a DMA API call, never across user memory
+ *	mapping's @mapped, @broken and @gone; held for one transfer with
+ *	the pages (two with the device's buffer), a DMA API call, or
+ *	removal's revocations; never across user memory
  * @maps: every struct pintest_edu_map mapped for the device (under @lock)
  * @broken: a transfer timed out; the device takes no more (under @lock)
  * @gone: removed; no transfer or mapping any more (under @lock)
@@ -82,6 +88,9 @@ MODULE_PARM_DESC(edu_dma_bits, "DMA mask of the edu device in bits, as QEMU's dm
 struct pintest_edu {
 	struct kref ref;
 	struct pci_dev *pdev;
+	u32 path;
+	u32 dma_bits;
+	size_t max_segment;
 	void __iomem *mmio;
 	struct completion done;
 	u8 *stage;
@@ -122,19 +131,24 @@ void pintest_edu_put(struct pintest_edu *edu)
 	kref_put(&edu->ref, pintest_edu_free);
 }
 
-struct device *pintest_edu_dev(struct pintest_edu *edu)
+/* The most bytes the DMA API maps for the device in one segment. */
+size_t pintest_edu_max_segment(struct pintest_edu *edu)
 {
-	return &edu->pdev->dev;
+	return edu->max_segment;
 }
 
 /* What INFO reports: the path to memory, and the mask in *@dma_bits. */
 u32 pintest_edu_path(struct pintest_edu *edu, u32 *dma_bits)
 {
-	struct device *dev = &edu->pdev->dev;
-	struct iommu_domain *domain;
+	*dma_bits = edu->dma_bits;
+	return edu->path;
+}
 
-	*dma_bits = fls64(dma_get_mask(dev));
-	domain = iommu_get_domain_for_dev(dev);
+/* Asked of a bound device only: its IOMMU state goes with its removal. */
+static u32 pintest_edu_find_path(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
 	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
 		return PINTEST_DEVICE_IOMMU;
 	if (dma_get_required_mask(dev) > dma_get_mask(dev))
@@ -175,6 +189,8 @@ static int pintest_edu_transfer(struct pintest_edu *edu, dma_addr_t bus,
 	writeq(cmd, edu->mmio + EDU_DMA_CMD);
 	if (!wait_for_completion_timeout(&edu->done,
 					 msecs_to_jiffies(EDU_TIMEOUT_MS))) {
+		/* no late transfer may reach pages about to be unmapped */
+		pci_clear_master(edu->pdev);
 		edu->broken = true;
 		pci_err(edu->pdev, "DMA transfer timed out; device disabled\n");
 		return -ETIMEDOUT;
@@ -227,7 +243,7 @@ int pintest_edu_map(struct pintest_edu *edu, struct pintest_edu_map *map)
 	if (!edu->gone)
 		ret = dma_map_sgtable(&edu->pdev->dev, &map->sgt, map->dir, 0);
 	if (!ret) {
-		map->mapped = true;
+		WRITE_ONCE(map->mapped, true);
 		list_add_tail(&map->node, &edu->maps);
 	}
 	mutex_unlock(&edu->lock);
@@ -239,7 +255,7 @@ static void pintest_edu_revoke(struct pintest_edu *edu,
 {
 	lockdep_assert_held(&edu->lock);
 	dma_unmap_sgtable(&edu->pdev->dev, &map->sgt, map->dir, 0);
-	map->mapped = false;
+	WRITE_ONCE(map->mapped, false);	/* a hint to devmap.c, see there */
 	list_del(&map->node);
 }
 
@@ -297,6 +313,9 @@ static int pintest_edu_probe(struct pci_dev *pdev, const struct pci_device_id *i
 					DMA_BIT_MASK(pintest_edu_dma_bits));
 	if (ret)
 		goto err_put;
+	edu->dma_bits = fls64(dma_get_mask(&pdev->dev));
+	edu->max_segment = min_t(size_t, dma_max_mapping_size(&pdev->dev), SZ_1G);
+	edu->path = pintest_edu_find_path(&pdev->dev);
 	ret = -ENOMEM;
 	edu->mmio = pcim_iomap(pdev, 0, 0);
 	if (!edu->mmio)
@@ -352,6 +371,7 @@ static void pintest_edu_remove(struct pci_dev *pdev)
 
 	mutex_lock(&edu->lock);
 	edu->gone = true;
+	pci_clear_master(pdev);
 	list_for_each_entry_safe(map, next, &edu->maps, node) {
 		pintest_edu_revoke(edu, map);
 		revoked++;
@@ -359,7 +379,6 @@ static void pintest_edu_remove(struct pci_dev *pdev)
 	mutex_unlock(&edu->lock);
 	free_irq(pci_irq_vector(pdev, 0), edu);
 	pci_free_irq_vectors(pdev);
-	pci_clear_master(pdev);
 	pci_info(pdev, "edu device removed, %u mappings revoked\n", revoked);
 	pintest_edu_put(edu);
 }

@@ -68,7 +68,8 @@ struct pintest_range *pintest_handle_get(struct pintest_file *pf, u32 handle)
 /*
  * Drops the table's reference of a range already taken out of it, in the
  * order a driver must keep: stop the device (the writer, the transfer in
- * flight), unmap, unpin (the last reference).
+ * flight), unmap, unpin (the last reference: this one, or that of a call
+ * still using the range or one of its mappings, when it ends).
  */
 static void pintest_handle_drop(struct pintest_file *pf,
 				struct pintest_range *range, bool dirty)

@@ -270,7 +270,8 @@ int pintest_probe(struct pintest_probe *cmd, bool show_pfn);
  * @dir: the direction they are mapped in
  * @node: in the device's list of mappings while @mapped
  * @mapped: mapped for the device; cleared when unmapped or when the
- *	device's removal revoked it (under the device's lock)
+ *	device's removal revoked it (under the device's lock; devmap.c
+ *	reads it without, as a hint)
  */
 struct pintest_edu_map {
 	struct sg_table sgt;
@@ -283,7 +284,7 @@ struct pintest_edu_map {
 struct pintest_edu;
 struct pintest_edu *pintest_edu_get(void);
 void pintest_edu_put(struct pintest_edu *edu);
-struct device *pintest_edu_dev(struct pintest_edu *edu);
+size_t pintest_edu_max_segment(struct pintest_edu *edu);
 u32 pintest_edu_path(struct pintest_edu *edu, u32 *dma_bits);
 int pintest_edu_map(struct pintest_edu *edu, struct pintest_edu_map *map);
 void pintest_edu_unmap(struct pintest_edu *edu, struct pintest_edu_map *map);

@@ -67,7 +67,9 @@
  * %PINTEST_IOC_DEVICE_UNMAP (ABI version 3):
  *
  * - ENODEV: no device is bound (&pintest_info.out_device_path is
- *   %PINTEST_DEVICE_NONE).
+ *   %PINTEST_DEVICE_NONE), or DEVICE_DMA of a mapping the device's removal
+ *   revoked (the device went while it was mapped; DEVICE_UNMAP, UNPIN and
+ *   close still release it, and a device bound again does not serve it).
  * - ENOENT: DEVICE_DMA or DEVICE_UNMAP of a mapping this file descriptor
  *   does not hold.
  * - EPERM: a pin taken without %PINTEST_PIN_WRITE mapped for device
@@ -79,7 +81,8 @@
  *   then also warns).
  * - EINTR: a fatal signal arrived between transfers.
  * - ETIMEDOUT: the device did not complete a transfer in time; it takes
- *   no more transfers (EIO) until the module is loaded again.
+ *   no more transfers (EIO) until it is bound again (module load, or its
+ *   removal and a rescan).
  *
  * Specific to %PINTEST_IOC_DMA_START:
  *

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -675,17 +676,50 @@ struct dma_call {
 	struct pinctl *ctx;
 	uint64_t id;
 	size_t len;
+	char *src;		/* the bytes the device writes */
 	int ret;
 };
 
-static void *device_fill_call(void *p)
+static void *device_write_call(void *p)
 {
 	struct dma_call *c = p;
-	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_FILL, 0, 0, c->len,
-					       NULL, 60);
+	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_WRITE, 0, 0, c->len,
+					       c->src, 0);
 
 	c->ret = pinctl_device_dma(c->ctx, c->id, &t);
 	return NULL;
+}
+
+/*
+ * A userfaultfd for missing faults on [@addr, +@len): its fd, or -errno.
+ * Nobody serves it until the caller does.
+ */
+static int uffd_on(void *addr, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return -errno;
+	if (ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		int err = -errno;
+
+		close(uffd);
+		return err;
+	}
+	return uffd;
+}
+
+/* Until a fault waits on @uffd: 0, or -ETIME after 60 s. */
+static int uffd_fault_waits(int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	return poll(&pfd, 1, 60000) == 1 ? 0 : -ETIME;
 }
 
 /* Until the module moved @bytes more DMA bytes than @since: 0, or -ETIME after 60 s. */
@@ -712,25 +746,34 @@ static int dma_bytes_moved(struct pinctl *ctx, const struct pinctl_stats *since,
 static int monitor_request(const char *req, char *reply, size_t size)
 {
 	const char *dir = getenv("PINTEST_MONITOR");
-	char path[512], tmp[520];
+	char path[512], tmp[520], line[300];
+	/* the request's id, which its answer repeats: a late answer to an
+	 * earlier request is not this one's */
+	unsigned long id = (unsigned long)getpid() << 20 ^ (unsigned long)(util_now() * 1e6);
+	unsigned long got;
 	FILE *f;
 
-	snprintf(reply, size, "no answer in 120 s");
+	snprintf(reply, size, "no answer in 240 s");
+	snprintf(path, sizeof(path), "%s/monitor.rep", dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/monitor.req", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%s\n", req) < 0 || fclose(f) || rename(tmp, path))
+	if (!f || fprintf(f, "%lu %s\n", id, req) < 0 || fclose(f) || rename(tmp, path))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/monitor.rep", dir);
-	for (int tries = 0; tries < 1200; tries++) {
+	for (int tries = 0; tries < 2400; tries++) {
 		f = fopen(path, "r");
 		if (f) {
-			if (!fgets(reply, size, f))
-				reply[0] = 0;
+			if (!fgets(line, sizeof(line), f))
+				line[0] = 0;
 			fclose(f);
 			unlink(path);
-			reply[strcspn(reply, "\n")] = 0;
-			return strcmp(reply, "ok") ? -EIO : 0;
+			line[strcspn(line, "\n")] = 0;
+			if (sscanf(line, "%lu ", &got) == 1 && got == id) {
+				snprintf(reply, size, "%s", strchr(line, ' ') + 1);
+				return strcmp(reply, "ok") ? -EIO : 0;
+			}
 		}
 		usleep(100 * 1000);
 	}
@@ -778,25 +821,38 @@ static int remove_device(struct pinctl *ctx, const struct removal *r)
 }
 
 /*
- * The device goes (@arg, a struct removal) while a DEVICE_DMA of 128
- * transfers and an endless device writer are in flight: the DMA ends with
- * ENODEV, the writer ends by itself, every DEVICE_* call answers ENODEV,
- * the mappings can still be unmapped, the pins released, and nothing
- * stays pinned.
+ * The device goes (@arg, a struct removal) while a DEVICE_DMA and an
+ * endless device writer are in flight.  The DMA is in flight for sure:
+ * it has done its first page and waits, outside every lock, for its
+ * second page of source bytes, which a userfaultfd holds back until the
+ * device is gone.  Then the DMA ends with ENODEV, the writer ends by
+ * itself, every DEVICE_* call answers ENODEV, the mappings can still be
+ * unmapped, the pins released, and nothing stays pinned.
  */
 static int removal_in_flight(void *arg)
 {
-	size_t big = 128 * EDU_XFER;
+	size_t big = 2 * PAGE;
 	char *buf = pt_anon(big), *buf2 = pt_anon(LEN);
-	struct dma_call call = { .len = big };
+	/* not populated: its second page is missing until the handler says */
+	char *src = mmap(NULL, big, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct dma_call call = { .len = big, .src = src };
+	struct uffdio_zeropage zero = {
+		.range = { .start = (uintptr_t)src + PAGE, .len = PAGE },
+	};
 	struct pinctl_device_map_result map = { .sz = sizeof(map) };
 	struct pinctl_info2 info = { .sz = sizeof(info) };
 	struct pinctl_stats s0, s;
 	long vm0 = pt_vmpin_kb();
 	uint64_t h, h2, id2;
 	pthread_t t;
-	int ret;
+	int ret, uffd;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* the case's end is the child's */
+	CHILD_CHECK(src != MAP_FAILED, "mmap");
+	memset(src, 0x61, PAGE);
+	uffd = uffd_on(src + PAGE, PAGE);
+	CHILD_CHECK(uffd >= 0, "userfaultfd: %s", strerror(-uffd));
 	CHILD_CHECK(!pinctl_open(&call.ctx, NULL), "open");
 	CHILD_CHECK(!pinctl_stats(call.ctx, &s0), "stats");
 	CHILD_CHECK(!pinctl_pin(call.ctx, buf, big, PINCTL_PIN_WRITE, &h), "pin");
@@ -806,13 +862,20 @@ static int removal_in_flight(void *arg)
 	CHILD_CHECK(!pinctl_device_map(call.ctx, h2, PINCTL_MAP_DEVICE_WRITES, &map), "map 2");
 	id2 = map.id;
 	CHILD_CHECK(!pinctl_device_start(call.ctx, h2, 0, LEN, 61, 0, 0), "writer");
-	CHILD_CHECK(!pthread_create(&t, NULL, device_fill_call, &call), "thread");
-	/* the DMA and the writer have both begun: two transfers at least */
-	CHILD_CHECK(!dma_bytes_moved(call.ctx, &s0, 2 * EDU_XFER), "no transfer");
+	CHILD_CHECK(!pthread_create(&t, NULL, device_write_call, &call), "thread");
+	CHILD_CHECK(!uffd_fault_waits(uffd), "the DMA never reached its second page");
+	/* the writer has done a step (the DMA counts its bytes at its end) */
+	CHILD_CHECK(!dma_bytes_moved(call.ctx, &s0, EDU_XFER), "the writer wrote nothing");
 
 	ret = remove_device(call.ctx, arg);
 	CHILD_CHECK(!ret, "the device did not go: %s", strerror(-ret));
+	CHILD_CHECK(!ioctl(uffd, UFFDIO_ZEROPAGE, &zero), "UFFDIO_ZEROPAGE: %s",
+		    strerror(errno));
 	CHILD_CHECK(!pthread_join(t, NULL), "join");
+	close(uffd);
+	/* what it did before the device went is in the pages */
+	CHILD_CHECK(util_span_of(buf, PAGE, 0x61) == PAGE,
+		    "the DMA's first page is not in the pinned pages");
 	CHILD_CHECK(call.ret == -ENODEV, "the DMA in flight ended with %s",
 		    strerror(-call.ret));
 	/* the writer ended by itself: a CPU writer may start */
@@ -829,7 +892,7 @@ static int removal_in_flight(void *arg)
 	CHILD_CHECK(info.device_path == PINCTL_DEVICE_NONE, "INFO still names a device");
 	ret = pinctl_device_map(call.ctx, h, PINCTL_MAP_DEVICE_READS, &map);
 	CHILD_CHECK(ret == -ENODEV, "DEVICE_MAP after removal: %s", strerror(-ret));
-	device_fill_call(&call);
+	device_write_call(&call);
 	CHILD_CHECK(call.ret == -ENODEV, "DEVICE_DMA after removal: %s",
 		    strerror(-call.ret));
 	ret = pinctl_device_start(call.ctx, h2, 0, LEN, 63, 1, 0);
@@ -908,13 +971,8 @@ struct stalled {
 static int stall_in_device_dma(void *arg)
 {
 	struct stalled *st = arg;
-	struct uffdio_api api = { .api = UFFD_API };
 	char *src = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct uffdio_register reg = {
-		.range = { .start = (uintptr_t)src, .len = PAGE },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
 	struct pinctl_device_map_result map = { .sz = sizeof(map) };
 	struct pinctl_device_transfer t = xfer(PINCTL_DEVICE_WRITE, 0, 0, PAGE,
 					       src, 0);
@@ -924,10 +982,8 @@ static int stall_in_device_dma(void *arg)
 	int ret;
 
 	CHILD_CHECK(src != MAP_FAILED, "mmap");
-	st->uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	CHILD_CHECK(st->uffd >= 0, "userfaultfd: %s", strerror(errno));
-	CHILD_CHECK(!ioctl(st->uffd, UFFDIO_API, &api), "UFFDIO_API");
-	CHILD_CHECK(!ioctl(st->uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER");
+	st->uffd = uffd_on(src, PAGE);
+	CHILD_CHECK(st->uffd >= 0, "userfaultfd: %s", strerror(-st->uffd));
 	CHILD_CHECK(!pinctl_open(&ctx, NULL), "open");
 	CHILD_CHECK(!pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_WRITE, &h), "pin");
 	CHILD_CHECK(!pinctl_device_map(ctx, h, PINCTL_MAP_DEVICE_WRITES, &map), "map");
@@ -959,8 +1015,12 @@ START_TEST(a_stalled_caller_stalls_itself_alone)
 	ck_assert_int_eq(pipe(st.ready), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
-	if (!pid)
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(st.ready[0]);
 		_exit(stall_in_device_dma(&st));
+	}
+	close(st.ready[1]);	/* a child that fails before it is ready: EOF */
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (read(st.ready[0], &child_uffd, sizeof(child_uffd)) != sizeof(child_uffd)) {
 		waitpid(pid, &status, 0);
@@ -989,7 +1049,6 @@ START_TEST(a_stalled_caller_stalls_itself_alone)
 	close(pfd.fd);
 	close(pidfd);
 	close(st.ready[0]);
-	close(st.ready[1]);
 	pt_nothing_left(ctx, &s0, vm0);
 	pinctl_close(ctx);
 }
@@ -1018,7 +1077,8 @@ Suite *suite_device(struct pt_run *run)
 	const char *nodev = pt_device_missing();
 	const char *noedu = nodev ?: pt_edu_missing();
 	TCase *tc;
-	Suite *s = pt_suite(run, "device", 300, &tc);
+	/* a removal case may wait for the monitor's device_add for minutes */
+	Suite *s = pt_suite(run, "device", 600, &tc);
 	static const enum mem_kind files[] = { MEM_TMPFS, MEM_EXT4, MEM_XFS };
 
 	/* without the device, this one case; with it, all the others */
@@ -1049,9 +1109,9 @@ Suite *suite_device(struct pt_run *run)
 		       getuid() ? "needs root (bus addresses)" : NULL);
 	/* last: the device goes, and comes back */
 	pt_add(run, tc, removal_while_in_flight, 0, 1, "sysfs remove",
-	       noedu ?: getuid() ? "needs root (sysfs remove)" : NULL);
+	       noedu ?: getuid() ? "needs root (sysfs remove)" : uffd_missing());
 	pt_add(run, tc, removal_while_in_flight, 1, 2, "QEMU device_del",
-	       noedu ?: getenv("PINTEST_MONITOR") ? NULL :
-	       "no QEMU monitor (vm/pintest-vm --device gives one)");
+	       noedu ?: !getenv("PINTEST_MONITOR") ?
+	       "no QEMU monitor (vm/pintest-vm --device gives one)" : uffd_missing());
 	return s;
 }

@@ -32,8 +32,9 @@ static size_t stress_len(enum mem_kind kind)
 }
 
 /*
- * How many rows of @test share the seconds of its row @i: those whose
- * writer is the same (the CPU, or the device).  Counted from the registrations themselves,
+ * How many rows of @test share the seconds of its row @i: every one that
+ * runs here, whatever its writer (make check boots the CPU's rows and the
+ * device's apart; make run runs both).  Counted from the registrations themselves,
  * made before Check runs a case, forked or not: a row added to or
  * skipped from the table below changes every row's share.
  */
@@ -44,8 +45,7 @@ static int rows_sharing(const TTest *test, int i)
 
 	for (int k = 0; k < n; k++)
 		if (!strcmp(c[k].suite, suite_name) && !strcmp(c[k].test, test->name) &&
-		    !c[k].skip &&
-		    (c[k].start & STRESS_ON_DEVICE) == (i & STRESS_ON_DEVICE))
+		    !c[k].skip)
 			rows += c[k].end - c[k].start;
 	ck_assert_msg(rows > 0, "%s:%d is not registered", test->name, i);
 	return rows;

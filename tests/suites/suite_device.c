@@ -648,6 +648,40 @@ static int edu_sysfs(char *dir, size_t size)
 	return ret;
 }
 
+/*
+ * Why the guest cannot hot-unplug the edu device, or NULL: a hotplug
+ * driver (pciehp, acpiphp) lists the device's slot in /sys/bus/pci/slots.
+ */
+static const char *hotplug_missing(void)
+{
+	char dir[300], path[600], addr[64];
+	const char *dev;
+	DIR *d;
+	struct dirent *e;
+	const char *why = "no hotplug slot holds the edu device "
+			  "(CONFIG_HOTPLUG_PCI_PCIE, CONFIG_HOTPLUG_PCI_ACPI)";
+
+	if (edu_sysfs(dir, sizeof(dir)))
+		return "the edu device is not in /sys/bus/pci/devices";
+	dev = strrchr(dir, '/') + 1;	/* DDDD:BB:SS.F; a slot is DDDD:BB:SS */
+	d = opendir("/sys/bus/pci/slots");
+	while (d && why && (e = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/slots/%s/address", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(addr, sizeof(addr), f) &&
+		    !strncmp(addr, dev, strcspn(addr, "\n")) && dev[strcspn(addr, "\n")] == '.')
+			why = NULL;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return why;
+}
+
 /* Why userfaultfd cannot be had here, or NULL. */
 static const char *uffd_missing(void)
 {
@@ -1112,6 +1146,7 @@ Suite *suite_device(struct pt_run *run)
 	       noedu ?: getuid() ? "needs root (sysfs remove)" : uffd_missing());
 	pt_add(run, tc, removal_while_in_flight, 1, 2, "QEMU device_del",
 	       noedu ?: !getenv("PINTEST_MONITOR") ?
-	       "no QEMU monitor (vm/pintest-vm --device gives one)" : uffd_missing());
+	       "no QEMU monitor (vm/pintest-vm --device gives one)" :
+	       hotplug_missing() ?: uffd_missing());
 	return s;
 }

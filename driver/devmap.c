@@ -38,7 +38,11 @@ static DEFINE_MUTEX(pintest_devmaps_lock);
  * @range: the pin; the mapping holds a reference, so its pages stay
  *	pinned for as long as the device may reach them
  * @edu: the device it is mapped for (a reference held)
- * @node: in @range->devmaps once published (under pintest_devmaps_lock)
+ * @node: in @range->devmaps from the moment DEVICE_MAP claims its
+ *	direction (under pintest_devmaps_lock)
+ * @published: its file's table holds it; until then it only claims its
+ *	direction, and nothing but DEVICE_MAP itself uses it (under
+ *	pintest_devmaps_lock)
  * @emap: the pin's pages and their mapping for the device (edu.c)
  * @id: its index in the file's maps
  */
@@ -47,6 +51,7 @@ struct pintest_devmap {
 	struct pintest_range *range;
 	struct pintest_edu *edu;
 	struct list_head node;
+	bool published;
 	struct pintest_edu_map emap;
 	u32 id;
 };
@@ -148,21 +153,36 @@ static bool pintest_devmap_live(const struct pintest_devmap *map)
 	return READ_ONCE(map->emap.mapped);
 }
 
-/* ENOENT once @range left its table, EBUSY for a mapping in @dir. */
-static int pintest_devmap_may_add(struct pintest_range *range,
-				  enum dma_data_direction dir)
+/*
+ * @map claims its direction on @range: ENOENT once @range left its table,
+ * EBUSY for a mapping (or a DEVICE_MAP under way) in that direction.
+ */
+static int pintest_devmap_claim(struct pintest_range *range,
+				struct pintest_devmap *map)
 {
 	struct pintest_devmap *other;
+	int ret;
 
-	lockdep_assert_held(&pintest_devmaps_lock);
-	if (range->devmaps_closed)
-		return -ENOENT;
+	ret = mutex_lock_killable(&pintest_devmaps_lock);
+	if (ret)
+		return ret;
+	ret = range->devmaps_closed ? -ENOENT : 0;
 	list_for_each_entry(other, &range->devmaps, node) {
-		if (pintest_devmap_live(other) &&
-		    pintest_dirs_overlap(other->emap.dir, dir))
-			return -EBUSY;
+		if ((!other->published || pintest_devmap_live(other)) &&
+		    pintest_dirs_overlap(other->emap.dir, map->emap.dir))
+			ret = -EBUSY;
 	}
-	return 0;
+	if (!ret)
+		list_add_tail(&map->node, &range->devmaps);
+	mutex_unlock(&pintest_devmaps_lock);
+	return ret;
+}
+
+static void pintest_devmap_unclaim(struct pintest_devmap *map)
+{
+	mutex_lock(&pintest_devmaps_lock);
+	list_del_init(&map->node);
+	mutex_unlock(&pintest_devmaps_lock);
 }
 
 /*
@@ -222,18 +242,14 @@ int pintest_device_map(struct xarray *maps, struct pintest_range *range,
 	map->emap.dir = pintest_map_dir(flags);
 	INIT_LIST_HEAD(&map->node);
 
-	/* UNPIN got in between the lookup and here: it unmapped already */
-	ret = mutex_lock_killable(&pintest_devmaps_lock);
-	if (ret)
-		goto err_free;
-	ret = pintest_devmap_may_add(range, map->emap.dir);
-	mutex_unlock(&pintest_devmaps_lock);
+	/* ENOENT: UNPIN got in between the lookup and here, and unmapped */
+	ret = pintest_devmap_claim(range, map);
 	if (ret)
 		goto err_free;
 	ret = pintest_devmap_table(pintest_edu_max_segment(edu), range,
 				   &map->emap.sgt);
 	if (ret)
-		goto err_free;
+		goto err_unclaim;
 	ret = pintest_edu_map(edu, &map->emap);
 	if (ret)
 		goto err_table;
@@ -254,6 +270,8 @@ err_unmap:
 	pintest_edu_unmap(edu, &map->emap);
 err_table:
 	sg_free_table(&map->emap.sgt);
+err_unclaim:
+	pintest_devmap_unclaim(map);
 err_free:
 	kfree(map);
 err_edu:
@@ -264,6 +282,7 @@ err_edu:
 /* The reply of DEVICE_MAP could not be copied out: nobody knows @map. */
 void pintest_device_map_abort(struct xarray *maps, struct pintest_devmap *map)
 {
+	pintest_devmap_unclaim(map);
 	xa_erase(maps, map->id);
 	pintest_devmap_put(map);
 }
@@ -280,7 +299,7 @@ void pintest_device_map_publish(struct xarray *maps, struct pintest_devmap *map)
 	mutex_lock(&pintest_devmaps_lock);
 	closed = map->range->devmaps_closed;
 	if (!closed) {
-		list_add_tail(&map->node, &map->range->devmaps);
+		map->published = true;
 		xa_store(maps, map->id, map, GFP_KERNEL);
 	}
 	mutex_unlock(&pintest_devmaps_lock);
@@ -446,7 +465,8 @@ static struct pintest_devmap *pintest_devmap_writable(struct pintest_range *rang
 
 	mutex_lock(&pintest_devmaps_lock);
 	list_for_each_entry(map, &range->devmaps, node) {
-		if (pintest_devmap_live(map) && map->emap.dir != DMA_TO_DEVICE) {
+		if (map->published && pintest_devmap_live(map) &&
+		    map->emap.dir != DMA_TO_DEVICE) {
 			kref_get(&map->ref);
 			found = map;
 			break;
@@ -515,7 +535,9 @@ void pintest_device_unmap_range(struct xarray *maps, struct pintest_range *range
 	mutex_lock(&pintest_devmaps_lock);
 	range->devmaps_closed = true;
 	list_for_each_entry_safe(map, next, &range->devmaps, node) {
-		if (xa_cmpxchg(maps, map->id, map, NULL, GFP_KERNEL) == map)
+		/* one still being made is its DEVICE_MAP's: publish sees closed */
+		if (map->published &&
+		    xa_cmpxchg(maps, map->id, map, NULL, GFP_KERNEL) == map)
 			list_move(&map->node, &gone);
 	}
 	mutex_unlock(&pintest_devmaps_lock);

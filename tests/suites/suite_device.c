@@ -541,6 +541,52 @@ START_TEST(device_map_races_unpin)
 }
 END_TEST
 
+/*
+ * Two DEVICE_MAPs of one pin for device writes at once: one has the
+ * direction, the other EBUSY, however they meet; never both.
+ */
+START_TEST(device_maps_race_each_other)
+{
+	struct pinctl *ctx = pt_open();
+	char *buf = pt_anon(LEN);
+	long vm0 = pt_vmpin_kb();
+	struct pinctl_stats s0;
+	uint64_t h;
+
+	pt_stats(ctx, &s0);
+	ck_assert_int_eq(pinctl_pin(ctx, buf, LEN, PINCTL_PIN_WRITE, &h), 0);
+	for (int i = 0; i < 100; i++) {
+		struct map_race a[2] = {
+			{ .ctx = ctx, .h = h, .delay = i % 2 ? i * 20 : 0 },
+			{ .ctx = ctx, .h = h, .delay = i % 2 ? 0 : i * 20 },
+		};
+		pthread_t thread[2];
+		int won = 0;
+
+		for (int k = 0; k < 2; k++) {
+			ck_assert_int_eq(pthread_create(&thread[k], NULL, map_racing, &a[k]), 0);
+			while (!__atomic_load_n(&a[k].ready, __ATOMIC_ACQUIRE))
+				;
+		}
+		__atomic_store_n(&a[0].go, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&a[1].go, 1, __ATOMIC_RELEASE);
+		for (int k = 0; k < 2; k++) {
+			ck_assert_int_eq(pthread_join(thread[k], NULL), 0);
+			ck_assert_msg(a[k].ret == 0 || a[k].ret == -EBUSY,
+				      "round %d: DEVICE_MAP answered %s", i, strerror(-a[k].ret));
+			won += !a[k].ret;
+		}
+		ck_assert_msg(won == 1, "round %d: %d maps had the direction", i, won);
+		for (int k = 0; k < 2; k++)
+			if (!a[k].ret)
+				ck_assert_int_eq(pinctl_device_unmap(ctx, a[k].id), 0);
+	}
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	pt_nothing_left(ctx, &s0, vm0);
+	pinctl_close(ctx);
+}
+END_TEST
+
 /* A device write of 64 bytes of pattern to bus address @bus. */
 static int write_bus(struct pinctl *ctx, uint64_t bus)
 {
@@ -1134,6 +1180,7 @@ Suite *suite_device(struct pt_run *run)
 	PT_ADD(run, tc, unpin_and_close_unmap_first, noedu);
 	PT_ADD(run, tc, device_writer_ends_with_its_mapping, noedu);
 	PT_ADD(run, tc, device_map_races_unpin, noedu);
+	PT_ADD(run, tc, device_maps_race_each_other, noedu);
 	PT_ADD(run, tc, a_stalled_caller_stalls_itself_alone,
 	       noedu ?: getuid() ? "needs root (pidfd_getfd)" : uffd_missing());
 	PT_ADD(run, tc, bus_transfers_are_guarded, noedu ?: getuid() ? "needs root" : NULL);

@@ -74,7 +74,8 @@
  *   does not hold.
  * - EPERM: a pin taken without %PINTEST_PIN_WRITE mapped for device
  *   writes, or a transfer the mapping's direction does not allow.
- * - EBUSY: the pin is mapped for that direction already.
+ * - EBUSY: the pin is mapped for that direction already, or another
+ *   DEVICE_MAP of it in that direction is under way.
  * - ERANGE: a transfer past the end of the mapping.
  * - ENOMEM, EIO: the DMA API could not map the pages (no IOMMU space, no
  *   swiotlb room, or a swiotlb pool out of the device's reach: the kernel

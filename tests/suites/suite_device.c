@@ -772,7 +772,8 @@ static void *device_write_call(void *p)
 
 /*
  * A userfaultfd for missing faults on [@addr, +@len): its fd, or -errno.
- * Nobody serves it until the caller does.
+ * Nobody serves it until the caller does.  Non-blocking: poll() of a
+ * blocking userfaultfd answers POLLERR at once, not when a fault waits.
  */
 static int uffd_on(void *addr, size_t len)
 {
@@ -781,7 +782,7 @@ static int uffd_on(void *addr, size_t len)
 		.range = { .start = (uintptr_t)addr, .len = len },
 		.mode = UFFDIO_REGISTER_MODE_MISSING,
 	};
-	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 
 	if (uffd < 0)
 		return -errno;
@@ -799,7 +800,7 @@ static int uffd_fault_waits(int uffd)
 {
 	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
 
-	return poll(&pfd, 1, 60000) == 1 ? 0 : -ETIME;
+	return poll(&pfd, 1, 60000) == 1 && pfd.revents == POLLIN ? 0 : -ETIME;
 }
 
 /* Until the module moved @bytes more DMA bytes than @since: 0, or -ETIME after 60 s. */
@@ -1108,7 +1109,7 @@ START_TEST(a_stalled_caller_stalls_itself_alone)
 	}
 	/* its fault is pending once its userfaultfd has a message */
 	pfd.fd = syscall(SYS_pidfd_getfd, pidfd, child_uffd, 0);
-	if (pfd.fd < 0 || poll(&pfd, 1, 60000) != 1) {
+	if (pfd.fd < 0 || uffd_fault_waits(pfd.fd)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("the child's DEVICE_DMA never faulted on its userfaultfd");

@@ -131,6 +131,8 @@ Suite *suite_kmsg_selftest(struct pt_run *run);
 
 struct pinctl *pt_open(void);
 void pt_stats(struct pinctl *ctx, struct pinctl_stats *s);
+int pt_dma_bytes_moved(struct pinctl *ctx, const struct pinctl_stats *since,
+		       uint64_t bytes);
 void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
 		       uint64_t bytes);
 long pt_vmpin_kb(void);

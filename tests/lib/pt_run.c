@@ -277,23 +277,33 @@ void pt_stats(struct pinctl *ctx, struct pinctl_stats *s)
 }
 
 /*
- * Waits until the module has moved @bytes more DMA bytes than @since
- * counted: 60 s at most, for the real device's transfers are slow on TCG.
+ * Until the module has moved @bytes more DMA bytes than @since counted:
+ * 0, -EIO when STATS fails, or -ETIME after 60 s (the real device's
+ * transfers are slow on TCG).  For a child that reports by exit status.
  */
-void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
+int pt_dma_bytes_moved(struct pinctl *ctx, const struct pinctl_stats *since,
 		       uint64_t bytes)
 {
 	struct pinctl_stats s;
 
 	for (int tries = 0; tries < 1200; tries++) {
-		pt_stats(ctx, &s);
+		if (pinctl_stats(ctx, &s))
+			return -EIO;
 		if (s.dma_bytes - since->dma_bytes >= bytes)
-			return;
+			return 0;
 		usleep(50 * 1000);
 	}
-	ck_abort_msg("the device moved %llu of %llu bytes in 60 s",
-		     (unsigned long long)(s.dma_bytes - since->dma_bytes),
-		     (unsigned long long)bytes);
+	return -ETIME;
+}
+
+/* pt_dma_bytes_moved(), as a check. */
+void pt_wait_dma_bytes(struct pinctl *ctx, const struct pinctl_stats *since,
+		       uint64_t bytes)
+{
+	int ret = pt_dma_bytes_moved(ctx, since, bytes);
+
+	ck_assert_msg(ret == 0, "the device did not move %llu bytes in 60 s: %s",
+		      (unsigned long long)bytes, strerror(-ret));
 }
 
 /* Live pins, live pages and VmPin are back where @s0 and @vm0 saw them. */

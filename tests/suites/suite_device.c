@@ -403,9 +403,10 @@ END_TEST
 
 /*
  * Until @h's writer has ended by itself: a CPU writer of 8 bytes of the
- * pattern of @seed at 0 may then start, and is stopped.
+ * pattern of @seed at 0 may then start, and is stopped.  0, or the errno
+ * of the last try (-EBUSY: still running after 60 s).
  */
-static void wait_writer_ended(struct pinctl *ctx, uint64_t h, uint64_t seed)
+static int writer_ended(struct pinctl *ctx, uint64_t h, uint64_t seed)
 {
 	int ret = -EBUSY;
 
@@ -414,9 +415,15 @@ static void wait_writer_ended(struct pinctl *ctx, uint64_t h, uint64_t seed)
 		if (ret == -EBUSY)
 			usleep(50 * 1000);
 	}
+	return ret ?: pinctl_dma_stop(ctx, h, NULL, NULL);
+}
+
+static void wait_writer_ended(struct pinctl *ctx, uint64_t h, uint64_t seed)
+{
+	int ret = writer_ended(ctx, h, seed);
+
 	ck_assert_msg(ret == 0, "the device's writer still ran after 60 s: %s",
 		      strerror(-ret));
-	ck_assert_int_eq(pinctl_dma_stop(ctx, h, NULL, NULL), 0);
 }
 
 /*
@@ -803,22 +810,6 @@ static int uffd_fault_waits(int uffd)
 	return poll(&pfd, 1, 60000) == 1 && pfd.revents == POLLIN ? 0 : -ETIME;
 }
 
-/* Until the module moved @bytes more DMA bytes than @since: 0, or -ETIME after 60 s. */
-static int dma_bytes_moved(struct pinctl *ctx, const struct pinctl_stats *since,
-			   uint64_t bytes)
-{
-	struct pinctl_stats s;
-
-	for (int tries = 0; tries < 1200; tries++) {
-		if (pinctl_stats(ctx, &s))
-			return -EIO;
-		if (s.dma_bytes - since->dma_bytes >= bytes)
-			return 0;
-		usleep(50 * 1000);
-	}
-	return -ETIME;
-}
-
 /*
  * Asks QEMU's monitor, through the host (vm/pintest-vm --device), to
  * "unplug" or "replug" the edu device: 0, or -EIO with QEMU's answer in
@@ -946,7 +937,7 @@ static int removal_in_flight(void *arg)
 	CHILD_CHECK(!pthread_create(&t, NULL, device_write_call, &call), "thread");
 	CHILD_CHECK(!uffd_fault_waits(uffd), "the DMA never reached its second page");
 	/* the writer has done a step (the DMA counts its bytes at its end) */
-	CHILD_CHECK(!dma_bytes_moved(call.ctx, &s0, EDU_XFER), "the writer wrote nothing");
+	CHILD_CHECK(!pt_dma_bytes_moved(call.ctx, &s0, EDU_XFER), "the writer wrote nothing");
 
 	ret = remove_device(call.ctx, arg);
 	CHILD_CHECK(!ret, "the device did not go: %s", strerror(-ret));
@@ -960,14 +951,8 @@ static int removal_in_flight(void *arg)
 	CHILD_CHECK(call.ret == -ENODEV, "the DMA in flight ended with %s",
 		    strerror(-call.ret));
 	/* the writer ended by itself: a CPU writer may start */
-	ret = -EBUSY;
-	for (int tries = 0; tries < 1200 && ret == -EBUSY; tries++) {
-		ret = pinctl_dma_start(call.ctx, h2, 0, 8, 62, 1, 0);
-		if (ret == -EBUSY)
-			usleep(50 * 1000);
-	}
+	ret = writer_ended(call.ctx, h2, 62);
 	CHILD_CHECK(ret == 0, "the device's writer still ran: %s", strerror(-ret));
-	CHILD_CHECK(!pinctl_dma_stop(call.ctx, h2, NULL, NULL), "stop");
 
 	CHILD_CHECK(!pinctl_info2(call.ctx, &info), "info");
 	CHILD_CHECK(info.device_path == PINCTL_DEVICE_NONE, "INFO still names a device");

@@ -99,16 +99,22 @@ static int pintest_devmap_missing(void)
 }
 
 /*
- * @map, which its caller took out of its file's table, torn down: after
- * the device's transfer in flight, before the reference to its pin goes.
+ * @map, off its file's table and its range's list, torn down: after the
+ * device's transfer in flight, before the reference to its pin goes.
  */
+static void pintest_devmap_unmap_put(struct pintest_devmap *map)
+{
+	pintest_edu_unmap(map->edu, &map->emap);
+	pintest_devmap_put(map);
+}
+
+/* @map, which its caller took out of its file's table, torn down. */
 static void pintest_devmap_teardown(struct pintest_devmap *map)
 {
 	mutex_lock(&pintest_devmaps_lock);
 	list_del_init(&map->node);
 	mutex_unlock(&pintest_devmaps_lock);
-	pintest_edu_unmap(map->edu, &map->emap);
-	pintest_devmap_put(map);
+	pintest_devmap_unmap_put(map);
 }
 
 /* What INFO reports: the path to memory, and the mask in *@dma_bits. */
@@ -543,7 +549,6 @@ void pintest_device_unmap_range(struct xarray *maps, struct pintest_range *range
 	mutex_unlock(&pintest_devmaps_lock);
 	list_for_each_entry_safe(map, next, &gone, node) {
 		list_del_init(&map->node);
-		pintest_edu_unmap(map->edu, &map->emap);
-		pintest_devmap_put(map);
+		pintest_devmap_unmap_put(map);
 	}
 }

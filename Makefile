@@ -140,6 +140,14 @@ check-debug: debug-kernel
 coverage: debug-kernel lib tools tests
 	scripts/coverage
 
+# Mutation testing (docs/mutants.md): every patch of MUTANTS (mutants/)
+# or those ONLY names, on the lean 7.3 tree; hours by hand, cached per
+# verdict, resumed where it stopped
+MUTANTS ?= mutants
+mutants:
+	@scripts/deps --kernel debug-7.3
+	MUTANTS=$(MUTANTS) ONLY="$(ONLY)" scripts/mutants
+
 bench: deps all tests
 	bench/run-bench $(VM_ARGS) $(if $(ICOUNT),--icount)
 
@@ -197,6 +205,7 @@ help:
 	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN, lockdep, fault injection' \
 	'  check-debug        every suite and the fault-injection sweep on the debug kernel' \
 	'  coverage           the same with the module built for gcov: build/coverage/' \
+	'  mutants            does pintest catch a broken kernel? each patch of MUTANTS (ONLY=) against 7.3' \
 	'  check-upstream     the kernel'"'"'s own GUP selftests of UPSTREAM, without and with pintest'"'"'s gup_test' \
 	'  check-upstream-diff  the same selftests against the kernel'"'"'s gup_test and pintest'"'"'s' \
 	'  kselftest-install  a kselftest-style package for KERNEL in INSTALL_PATH' \
@@ -211,11 +220,11 @@ help:
 	'  check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
 	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
-	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS,' \
+	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, MUTANTS, ONLY,' \
 	'  PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
 .PHONY: all deps deps-check modules lib tools tests run check check-native kselftest-install deb \
-	check-upstream check-upstream-diff check-device debug-kernel check-debug coverage bench fuzz soak \
+	check-upstream check-upstream-diff check-device debug-kernel check-debug coverage mutants bench fuzz soak \
 	install uninstall lint clean help
 
 include .ci/parts.mk

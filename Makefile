@@ -161,6 +161,12 @@ soak: deps all tests
 		PINTEST_STRESS_ONLY="$(SCENARIOS)" \
 		PINTEST_TESTS=tests/pintest-soak tests/shell/run-suites
 
+# the reproducers of docs/findings.md in the VM: each finding's verdict on KERNEL
+findings: deps all
+	$(MAKE) -C findings
+	vm/vm-check $(VM_ARGS) -- findings/run
+.PHONY: findings
+
 install: all
 	vm/kernels/in-tree $(KVER) $(MAKE) -C driver install KVER=$(KVER)
 	$(MAKE) -C libpinctl install
@@ -201,6 +207,7 @@ help:
 	'  check-device       the device suite on the edu device for KERNEL, in each of DEVICE_CONFIGS' \
 	'  soak               the stress suite only, SECONDS per scenario (SCENARIOS narrows it)' \
 	'  fuzz               the ioctl fuzzer for SECONDS with SEED' \
+	'  findings           the reproducers of docs/findings.md on KERNEL: SHOWN, NOT SHOWN or SKIP each' \
 	'  bench              pin, unpin, DMA, QUERY and device costs; build/bench.log, build/bench.json, goals' \
 	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN, lockdep, fault injection' \
 	'  check-debug        every suite and the fault-injection sweep on the debug kernel' \

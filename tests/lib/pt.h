@@ -117,6 +117,7 @@ Suite *suite_pin(struct pt_run *run);
 Suite *suite_errors(struct pt_run *run);
 Suite *suite_lifetime(struct pt_run *run);
 Suite *suite_file(struct pt_run *run);
+Suite *suite_reclaim(struct pt_run *run);
 Suite *suite_stress(struct pt_run *run);
 Suite *suite_integration(struct pt_run *run);
 Suite *suite_fuzz(struct pt_run *run);

@@ -36,6 +36,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_races(&run));
 	srunner_add_suite(sr, suite_interfaces(&run));
 	srunner_add_suite(sr, suite_file(&run));
+	srunner_add_suite(sr, suite_reclaim(&run));
 	srunner_add_suite(sr, suite_memfd(&run));
 	srunner_add_suite(sr, suite_device(&run));
 	srunner_add_suite(sr, suite_counting(&run));

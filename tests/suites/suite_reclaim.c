@@ -10,6 +10,11 @@
  * drop_caches) must see the pin's references in mapping_evict_folio()
  * before it releases anything: the folio stays in the cache with its
  * private data, and the device's data reaches the disk.
+ *
+ * mutants/M26 (reclaim without the pin test) fails pageout_while_pinned on
+ * ext4 and the large rows (the folio loses PRIVATE), M27 (eviction without
+ * the refcount test) fails the fadvise and drop_caches rows there; xfs's
+ * small folios have no private data to lose, and survive both.
  */
 #define _GNU_SOURCE
 #include <errno.h>

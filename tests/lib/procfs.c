@@ -60,31 +60,60 @@ long procfs_vmpin_kb(void)
 }
 
 /*
- * Whether the VMA holding @addr has @flag among its VmFlags in
- * /proc/self/smaps ("io", "pf", ...): 1 or 0, -ENOENT without that VMA.
+ * The line of /proc/self/smaps that starts with @field ("VmFlags:",
+ * "AnonHugePages:") in the VMA holding @addr, into @line: 0, -ENOENT
+ * without that VMA or line, or -errno.
  */
-int procfs_vma_flag(const void *addr, const char *flag)
+static int vma_line(const void *addr, const char *field, char *line, size_t size)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
 	unsigned long start, end, a = (unsigned long)addr;
-	char line[512];
 	int in = 0, ret = -ENOENT;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	while (fgets(line, size, f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {	/* a VMA's first line */
 			in = a >= start && a < end;
 			continue;
 		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			char want[8];
-
-			snprintf(want, sizeof(want), " %s", flag);
-			ret = strstr(line + 8, want) != NULL;
+		if (in && !strncmp(line, field, strlen(field))) {
+			ret = 0;
 			break;
 		}
 	}
 	fclose(f);
 	return ret;
+}
+
+/*
+ * Whether the VMA holding @addr has @flag among its VmFlags in
+ * /proc/self/smaps ("io", "pf", ...): 1 or 0, -ENOENT without that VMA.
+ */
+int procfs_vma_flag(const void *addr, const char *flag)
+{
+	char line[512], want[8];
+	int ret = vma_line(addr, "VmFlags:", line, sizeof(line));
+
+	if (ret)
+		return ret;
+	snprintf(want, sizeof(want), " %s", flag);
+	return strstr(line + 8, want) != NULL;
+}
+
+/*
+ * The kB of @field ("AnonHugePages", "Rss") in /proc/self/smaps for the
+ * VMA holding @addr, or -errno (-ENOENT without that VMA or field).
+ */
+long procfs_vma_kb(const void *addr, const char *field)
+{
+	char line[512], want[64];
+	long kb;
+	int ret;
+
+	snprintf(want, sizeof(want), "%s:", field);
+	ret = vma_line(addr, want, line, sizeof(line));
+	if (ret)
+		return ret;
+	return sscanf(line + strlen(want), " %ld kB", &kb) == 1 ? kb : -EINVAL;
 }

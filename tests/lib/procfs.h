@@ -13,5 +13,6 @@ int procfs_write(const char *path, const char *value);	/* 0 or -errno */
 int procfs_write_long(const char *path, long value);
 long procfs_vmpin_kb(void);			/* -1 when unreadable */
 int procfs_vma_flag(const void *addr, const char *flag);
+long procfs_vma_kb(const void *addr, const char *field);
 
 #endif /* PROCFS_H */

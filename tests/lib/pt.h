@@ -127,6 +127,7 @@ Suite *suite_interfaces(struct pt_run *run);
 Suite *suite_special(struct pt_run *run);
 Suite *suite_counting(struct pt_run *run);
 Suite *suite_fork(struct pt_run *run);
+Suite *suite_move(struct pt_run *run);
 Suite *suite_guptest(struct pt_run *run);
 Suite *suite_memfd(struct pt_run *run);
 Suite *suite_device(struct pt_run *run);
@@ -144,6 +145,7 @@ void pt_nothing_left(struct pinctl *ctx, const struct pinctl_stats *s0,
 void pt_drop_caches(void);
 void pt_file_is_zero(int fd, uint64_t off, size_t len);
 char *pt_anon(size_t len);
+uint64_t pt_pfn_at(struct pinctl *ctx, const void *addr);
 int pt_in_child(int (*fn)(void *), void *arg);
 
 #define NOBODY 65534

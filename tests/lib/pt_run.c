@@ -336,6 +336,20 @@ char *pt_anon(size_t len)
 	return p;
 }
 
+/*
+ * The PFN mapped at @addr (PROBE; 0 without CAP_SYS_ADMIN), or UINT64_MAX
+ * if none: no ck_assert, for the bodies that must put things back.
+ */
+uint64_t pt_pfn_at(struct pinctl *ctx, const void *addr)
+{
+	struct pinctl_page page;
+
+	if (pinctl_probe(ctx, addr, PAGE, &page) ||
+	    !(page.flags & PINCTL_PAGE_PRESENT))
+		return UINT64_MAX;
+	return page.pfn;
+}
+
 /* Runs @fn in a child and returns its exit status (0 = its checks held). */
 int pt_in_child(int (*fn)(void *), void *arg)
 {

@@ -107,17 +107,6 @@ END_TEST
 
 #define KSM "/sys/kernel/mm/ksm/"
 
-/* The PFN mapped at @addr, or UINT64_MAX if none (no ck_assert: see below). */
-static uint64_t pfn_at(struct pinctl *ctx, const char *addr)
-{
-	struct pinctl_page page;
-
-	if (pinctl_probe(ctx, addr, PAGE, &page) ||
-	    !(page.flags & PINCTL_PAGE_PRESENT))
-		return UINT64_MAX;
-	return page.pfn;
-}
-
 /*
  * Four pages of the same bytes, merged by ksmd into one (the same PFN).
  * A pin must hold a page no one else maps, and a KSM page never is one:
@@ -143,9 +132,9 @@ START_TEST(ksm_merged_pages)
 	PT_EXPECT_EQ(procfs_write(KSM "sleep_millisecs", "10"), 0, why, out);
 	PT_EXPECT_EQ(procfs_write(KSM "run", "1"), 0, why, out);
 	for (tries = 0; tries < 200; tries++) {
-		shared = pfn_at(ctx, buf);
-		if (shared != UINT64_MAX && shared == pfn_at(ctx, buf + PAGE) &&
-		    shared == pfn_at(ctx, buf + 3 * PAGE))
+		shared = pt_pfn_at(ctx, buf);
+		if (shared != UINT64_MAX && shared == pt_pfn_at(ctx, buf + PAGE) &&
+		    shared == pt_pfn_at(ctx, buf + 3 * PAGE))
 			break;
 		usleep(50 * 1000);
 	}
@@ -153,11 +142,11 @@ START_TEST(ksm_merged_pages)
 	PT_EXPECT(tries < 200, why, out);
 
 	PT_EXPECT_EQ(pinctl_pin(ctx, buf, PAGE, 0, &ro), 0, why, out);
-	pfn[0] = pfn_at(ctx, buf);
+	pfn[0] = pt_pfn_at(ctx, buf);
 	PT_EXPECT(pfn[0] != UINT64_MAX && pfn[0] != shared, why, out);
 	PT_EXPECT_EQ(pinctl_pin(ctx, buf + PAGE, PAGE, PINCTL_PIN_WRITE, &rw), 0, why, out);
 	for (int i = 1; i < 4; i++)
-		pfn[i] = pfn_at(ctx, buf + i * PAGE);
+		pfn[i] = pt_pfn_at(ctx, buf + i * PAGE);
 	PT_EXPECT(pfn[1] != UINT64_MAX && pfn[1] != shared, why, out);
 	PT_EXPECT(pfn[1] != pfn[0], why, out);
 	PT_EXPECT_EQ(pfn[2], shared, why, out);

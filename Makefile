@@ -146,7 +146,7 @@ coverage: debug-kernel lib tools tests
 MUTANTS ?= mutants
 mutants:
 	@scripts/deps --kernel debug-7.3
-	MUTANTS=$(MUTANTS) ONLY="$(ONLY)" scripts/mutants
+	MUTANTS=$(MUTANTS) ONLY="$(ONLY)" BASELINE="$(BASELINE)" scripts/mutants
 
 bench: deps all tests
 	bench/run-bench $(VM_ARGS) $(if $(ICOUNT),--icount)
@@ -212,7 +212,7 @@ help:
 	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN, lockdep, fault injection' \
 	'  check-debug        every suite and the fault-injection sweep on the debug kernel' \
 	'  coverage           the same with the module built for gcov: build/coverage/' \
-	'  mutants            does pintest catch a broken kernel? each patch of MUTANTS (ONLY=) against 7.3' \
+	'  mutants            does pintest catch a broken kernel? each patch of MUTANTS (ONLY=, BASELINE=) against 7.3' \
 	'  check-upstream     the kernel'"'"'s own GUP selftests of UPSTREAM, without and with pintest'"'"'s gup_test' \
 	'  check-upstream-diff  the same selftests against the kernel'"'"'s gup_test and pintest'"'"'s' \
 	'  kselftest-install  a kselftest-style package for KERNEL in INSTALL_PATH' \

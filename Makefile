@@ -123,16 +123,18 @@ check-upstream-diff: deps all tests
 check-device: deps all tests
 	scripts/check-device $(KERNEL) "$(VM_ARGS)" $(DEVICE_CONFIGS)
 
-# the debug kernel of KERNEL's series: debug (6.1) or debug-7.3
+# the debug kernel of KERNEL's series: debug (6.1) or debug-7.3; with
+# FLAVOUR=kcsan, KCSAN in place of KASAN (kcsan, kcsan-7.3)
+FLAVOUR ?= debug
 DEBUG_KERNEL = $(if $(filter 7.3 debug-7.3,$(KERNEL)),debug-7.3,debug)
 
 debug-kernel:
 	@scripts/deps --kernel $(DEBUG_KERNEL)
-	vm/kernels/debug-kernel $(if $(filter debug-7.3,$(DEBUG_KERNEL)),7.3)
+	vm/kernels/debug-kernel --flavour $(FLAVOUR) $(if $(filter debug-7.3,$(DEBUG_KERNEL)),7.3)
 
 # the debug kernel's tree as KDIR; KASAN wants more memory; the sweep
 # runs after every suite passed
-DEBUG_TREE = /lib/modules/$(shell vm/kernels/kver $(DEBUG_KERNEL))/build
+DEBUG_TREE = /lib/modules/$(shell vm/kernels/kver $(subst debug,$(FLAVOUR),$(DEBUG_KERNEL)))/build
 check-debug: debug-kernel
 	$(MAKE) check-one KDIR=$(DEBUG_TREE) MEM=3072
 	vm/vm-check --kernel $(DEBUG_TREE) --mem 3072 -- tests/fault-sweep
@@ -209,8 +211,8 @@ help:
 	'  fuzz               the ioctl fuzzer for SECONDS with SEED' \
 	'  findings           the reproducers of docs/findings.md on KERNEL: SHOWN, NOT SHOWN or SKIP each' \
 	'  bench              pin, unpin, DMA, QUERY and device costs; build/bench.log, build/bench.json, goals' \
-	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN, lockdep, fault injection' \
-	'  check-debug        every suite and the fault-injection sweep on the debug kernel' \
+	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN (FLAVOUR=kcsan: KCSAN), lockdep, fault injection' \
+	'  check-debug        every suite and the fault-injection sweep on the debug kernel (FLAVOUR=kcsan: the KCSAN one)' \
 	'  coverage           the same with the module built for gcov: build/coverage/' \
 	'  mutants            does pintest catch a broken kernel? each patch of MUTANTS (ONLY=, BASELINE=) against 7.3' \
 	'  check-upstream     the kernel'"'"'s own GUP selftests of UPSTREAM, without and with pintest'"'"'s gup_test' \
@@ -227,7 +229,7 @@ help:
 	'  check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
 	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
-	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, MUTANTS, ONLY,' \
+	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, MUTANTS, ONLY, BASELINE, FLAVOUR,' \
 	'  PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
 .PHONY: all deps deps-check modules lib tools tests run check check-native kselftest-install deb \

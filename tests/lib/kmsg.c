@@ -13,13 +13,23 @@
 
 #define MAX_PATTERNS 64
 
+/* What a line of vm/kernel-reports is, by its prefix */
+enum pattern_kind {
+	COMPLAINT,		/* none: a complaint */
+	EXPECTABLE,		/* "iommu-fault:": none while a test expects it */
+	KERNEL_RACE,		/* "kernel-race:": one only if it names pintest */
+};
+
+static const char *const prefixes[] = {
+	[EXPECTABLE] = "iommu-fault:", [KERNEL_RACE] = "kernel-race:",
+};
+
 struct patterns {
 	regex_t re[MAX_PATTERNS];
-	int expectable[MAX_PATTERNS];	/* an "iommu-fault:" pattern */
+	enum pattern_kind kind[MAX_PATTERNS];
 	int n;
 };
 
-#define EXPECTABLE	"iommu-fault:"
 #define EXPECT_BEGIN	"pintest-test: iommu faults expected"
 #define EXPECT_END	"pintest-test: iommu faults no longer expected"
 
@@ -50,12 +60,19 @@ static int patterns_load(struct patterns *p)
 		line[strcspn(line, "\n")] = 0;
 		if (!*line || *line == '#')
 			continue;
-		p->expectable[p->n] = !strncmp(line, EXPECTABLE, strlen(EXPECTABLE));
-		if (p->expectable[p->n])
-			re += strlen(EXPECTABLE);
-		if (p->n == MAX_PATTERNS ||
-		    regcomp(&p->re[p->n], re, REG_EXTENDED | REG_NOSUB)) {
-			printf("kmsg: bad or too many patterns in %s: %s\n", path, line);
+		if (p->n == MAX_PATTERNS) {
+			printf("kmsg: too many patterns in %s\n", path);
+			ret = -EINVAL;
+			break;
+		}
+		p->kind[p->n] = COMPLAINT;
+		for (int k = EXPECTABLE; k <= KERNEL_RACE; k++)
+			if (!strncmp(line, prefixes[k], strlen(prefixes[k]))) {
+				p->kind[p->n] = k;
+				re += strlen(prefixes[k]);
+			}
+		if (regcomp(&p->re[p->n], re, REG_EXTENDED | REG_NOSUB)) {
+			printf("kmsg: bad pattern in %s: %s\n", path, line);
 			ret = -EINVAL;
 			break;
 		}
@@ -69,7 +86,8 @@ static int patterns_load(struct patterns *p)
 
 /*
  * A record "PRIO,SEQ,TIME,FLAGS;TEXT": a complaint, or pintest at err;
- * an IOMMU fault is none while @expecting.
+ * an IOMMU fault is none while @expecting, a data race none unless one
+ * of its accesses is pintest's.
  */
 static int is_complaint(const struct patterns *p, const char *rec, int expecting)
 {
@@ -83,9 +101,13 @@ static int is_complaint(const struct patterns *p, const char *rec, int expecting
 	 */
 	if (atoi(rec) <= 3 && !strncmp(text, "pintest", 7))
 		return 1;
+	/* before the rest, which match a race's "BUG:" too */
+	for (int i = 0; i < p->n; i++)
+		if (p->kind[i] == KERNEL_RACE && !regexec(&p->re[i], text, 0, NULL, 0))
+			return strstr(text, "[pintest]") != NULL;
 	for (int i = 0; i < p->n; i++)
 		if (!regexec(&p->re[i], text, 0, NULL, 0))
-			return !(p->expectable[i] && expecting);
+			return !(p->kind[i] == EXPECTABLE && expecting);
 	return 0;
 }
 
@@ -177,7 +199,7 @@ int kmsg_wait_iommu_fault(int fd, double seconds)
 		text = strchr(rec, ';');
 		text = text ? text + 1 : rec;
 		for (int i = 0; i < p.n; i++)
-			if (p.expectable[i] && !regexec(&p.re[i], text, 0, NULL, 0)) {
+			if (p.kind[i] == EXPECTABLE && !regexec(&p.re[i], text, 0, NULL, 0)) {
 				patterns_free(&p);
 				return 1;
 			}

@@ -2,8 +2,8 @@
 #
 # pintest top-level Makefile: the targets a user runs; it only delegates.
 # make help lists them.  The parts that only make check and CI call
-# (check-one, check-host, check-native-vm, check-deb-vm,
-# check-kselftest-vm, dkms-install, abi-check) and the CI matrix
+# (check-one, check-host, check-movable-vm, check-native-vm,
+# check-deb-vm, check-kselftest-vm, dkms-install, abi-check) and the CI matrix
 # (KERNELS, DEVICE_CONFIGS) are in .ci/parts.mk, included at the end.
 #
 # What builds only checks that its packages are there (scripts/deps
@@ -226,7 +226,7 @@ help:
 	'  clean              remove what the build made (needs no kernel headers)' \
 	'  help               this list' \
 	'What make check and CI run part by part is in .ci/parts.mk: check-one, check-host,' \
-	'  check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
+	'  check-movable-vm, check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
 	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
 	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, MUTANTS, ONLY, BASELINE, FLAVOUR,' \

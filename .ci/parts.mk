@@ -24,6 +24,12 @@ check-one: deps all tests
 	vm/vm-check $(VM_ARGS) --out build/results -- \
 		env PINTEST_RESULTS_NAME=$(KERNEL) tests/shell/run-suites
 
+# the zone suite on a boot with a ZONE_MOVABLE (on every other boot it
+# SKIPs): long-term pins must migrate their pages out of it
+check-movable-vm: deps all tests
+	vm/vm-check $(VM_ARGS) --append movablecore=512M --out build/results -- \
+		env CK_RUN_SUITE=zone PINTEST_RESULTS_NAME=$(KERNEL)-movable tests/shell/run-suites
+
 # how CI proves check-native: as the command of a VM booted bare
 check-native-vm: deps all tests
 	vm/vm-check $(VM_ARGS) --bare --out build/results -- \
@@ -52,4 +58,4 @@ dkms-install:
 abi-check: deps-check
 	scripts/check-abi
 
-.PHONY: check-host check-one check-native-vm check-deb-vm check-kselftest-vm dkms-install abi-check
+.PHONY: check-host check-one check-movable-vm check-native-vm check-deb-vm check-kselftest-vm dkms-install abi-check

@@ -4,7 +4,8 @@
  * .c files): the vmas argument of pin_user_pages() went away in 6.5, the
  * exact pin count moved into struct folio in 6.3, page_mapcount() went
  * away and the unaligned helpers moved in 6.12, nth_page() went away by 7.3,
- * memfd_pin_folios() and unpin_folios() came in 6.10.
+ * memfd_pin_folios() and unpin_folios() came in 6.10; and configuration
+ * differences: the zones a kernel has, CONFIG_CMA.
  */
 #ifndef _PINTEST_COMPAT_H
 #define _PINTEST_COMPAT_H
@@ -12,9 +13,12 @@
 #include <linux/version.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/pintest.h>
 
 /* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
@@ -179,5 +183,69 @@ static inline unsigned int pintest_memfd_seals(struct file *file)
 #endif
 	return SHMEM_I(inode)->seals;
 }
+
+/* The enum pintest_zone of @page's zone. */
+static inline u32 pintest_page_zone(const struct page *page)
+{
+	switch (page_zonenum(page)) {
+#ifdef CONFIG_ZONE_DMA
+	case ZONE_DMA:
+		return PINTEST_ZONE_DMA;
+#endif
+#ifdef CONFIG_ZONE_DMA32
+	case ZONE_DMA32:
+		return PINTEST_ZONE_DMA32;
+#endif
+	case ZONE_NORMAL:
+		return PINTEST_ZONE_NORMAL;
+	case ZONE_MOVABLE:
+		return PINTEST_ZONE_MOVABLE;
+#ifdef CONFIG_ZONE_DEVICE
+	case ZONE_DEVICE:
+		return PINTEST_ZONE_DEVICE;
+#endif
+	default:
+		return PINTEST_ZONE_OTHER;
+	}
+}
+
+#ifdef CONFIG_CMA
+/*
+ * With CONFIG_CMA, folio_is_longterm_pinnable() first reads the folio's
+ * pageblock migratetype (MIGRATE_CMA, MIGRATE_ISOLATE), and no kernel
+ * pintest builds for exports a way to read it (get_pfnblock_migratetype()
+ * in 7.3, get_pfnblock_flags_mask() before).  What a module can tell: a
+ * page of a zone that holds no CMA pages is not CMA.
+ */
+static inline u32 pintest_page_cma_flags(struct page *page)
+{
+	return zone_cma_pages(page_zone(page)) ? PINTEST_PAGE_CMA_UNKNOWN : 0;
+}
+
+/* folio_is_longterm_pinnable() without its migratetype test, as 7.3 has it. */
+static inline bool pintest_longterm_pinnable(struct folio *folio)
+{
+	if (is_zero_pfn(folio_pfn(folio)))
+		return true;
+	if (folio_is_device_coherent(folio))
+		return false;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	if (folio_is_fsdax(folio))
+		return false;
+#endif
+	return folio_zonenum(folio) != ZONE_MOVABLE;
+}
+#else
+/* Without CONFIG_CMA no page is CMA, and the kernel's own test is inline. */
+static inline u32 pintest_page_cma_flags(struct page *page)
+{
+	return 0;
+}
+
+static inline bool pintest_longterm_pinnable(struct folio *folio)
+{
+	return folio_is_longterm_pinnable(folio);
+}
+#endif
 
 #endif /* _PINTEST_COMPAT_H */

@@ -42,6 +42,7 @@ static void pintest_describe_page(struct page *page, int extra_refs,
 	out->refcount = folio_ref_count(folio) - extra_refs;
 	out->mapcount = pintest_page_mapcount(page);
 	out->order = folio_order(folio);
+	out->zone = pintest_page_zone(page);
 
 	if (folio_maybe_dma_pinned(folio))
 		flags |= PINTEST_PAGE_MAYBE_DMA_PINNED;
@@ -76,7 +77,9 @@ static void pintest_describe_page(struct page *page, int extra_refs,
 		flags |= PINTEST_PAGE_LRU;
 	if (folio_test_private(folio))
 		flags |= PINTEST_PAGE_PRIVATE;
-	out->flags = flags;
+	if (pintest_longterm_pinnable(folio))
+		flags |= PINTEST_PAGE_LONGTERM_PINNABLE;
+	out->flags = flags | pintest_page_cma_flags(page);
 }
 
 /* Entries are written at the caller's stride, zero-extended. */

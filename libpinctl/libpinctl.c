@@ -26,6 +26,12 @@ _Static_assert(PINCTL_PIN_LOCKED == PINTEST_PIN_LOCKED, "flag");
 _Static_assert(PINCTL_PIN_UNLOCKED == PINTEST_PIN_UNLOCKED, "flag");
 _Static_assert(PINCTL_UNPIN_DIRTY == PINTEST_UNPIN_DIRTY, "flag");
 _Static_assert(PINCTL_PAGE_PINCOUNT_EXACT == PINTEST_PAGE_PINCOUNT_EXACT, "flag");
+_Static_assert(PINCTL_PAGE_CMA == PINTEST_PAGE_CMA, "flag");
+_Static_assert(PINCTL_PAGE_LONGTERM_PINNABLE == PINTEST_PAGE_LONGTERM_PINNABLE, "flag");
+_Static_assert(PINCTL_PAGE_CMA_UNKNOWN == PINTEST_PAGE_CMA_UNKNOWN, "flag");
+_Static_assert(PINCTL_ZONE_MOVABLE == PINTEST_ZONE_MOVABLE, "zone");
+_Static_assert(PINCTL_ZONE_OTHER == PINTEST_ZONE_OTHER, "zone");
+_Static_assert(offsetof(struct pinctl_page, zone) == offsetof(struct pintest_page, zone), "page");
 _Static_assert(sizeof(struct pinctl_page) == sizeof(struct pintest_page), "page");
 
 struct pinctl {

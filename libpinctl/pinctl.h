@@ -66,6 +66,18 @@ struct pinctl;
 #define PINCTL_PAGE_ZERO		(1U << 12)
 #define PINCTL_PAGE_ANON_EXCLUSIVE	(1U << 13)
 #define PINCTL_PAGE_PINCOUNT_EXACT	(1U << 14)
+#define PINCTL_PAGE_CMA			(1U << 15)	/* ABI version 4 */
+#define PINCTL_PAGE_LONGTERM_PINNABLE	(1U << 16)	/* ABI version 4 */
+#define PINCTL_PAGE_CMA_UNKNOWN		(1U << 17)	/* ABI version 4 */
+
+/* struct pinctl_page zone (ABI version 4; 0 from an older module) */
+#define PINCTL_ZONE_NONE	0	/* no page */
+#define PINCTL_ZONE_DMA		1
+#define PINCTL_ZONE_DMA32	2
+#define PINCTL_ZONE_NORMAL	3
+#define PINCTL_ZONE_MOVABLE	4
+#define PINCTL_ZONE_DEVICE	5
+#define PINCTL_ZONE_OTHER	6	/* ZONE_HIGHMEM */
 
 struct pinctl_info {
 	uint32_t abi_version;
@@ -84,7 +96,7 @@ struct pinctl_page {
 	uint32_t pincount;
 	int32_t mapcount;
 	uint32_t order;
-	uint32_t reserved;
+	uint32_t zone;		/* PINCTL_ZONE_*; was "reserved" */
 };
 
 struct pinctl_stats {

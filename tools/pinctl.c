@@ -196,16 +196,30 @@ static int cmd_stats(void)
 	return 0;
 }
 
+static const char *zone_name(uint32_t zone)
+{
+	static const char *const names[] = {
+		[PINCTL_ZONE_NONE] = "-", [PINCTL_ZONE_DMA] = "dma",
+		[PINCTL_ZONE_DMA32] = "dma32", [PINCTL_ZONE_NORMAL] = "normal",
+		[PINCTL_ZONE_MOVABLE] = "movable", [PINCTL_ZONE_DEVICE] = "device",
+		[PINCTL_ZONE_OTHER] = "other",
+	};
+
+	return zone < sizeof(names) / sizeof(names[0]) ? names[zone] : "unknown";
+}
+
 static void print_page(const char *label, const struct pinctl_page *p)
 {
 	static const char *const names[] = {
 		"present", "pinned", "anon", "file", "shmem", "truncated",
 		"large", "hugetlb", "dirty", "writeback", "lru", "private",
-		"zero", "anon-exclusive", "pincount-exact",
+		"zero", "anon-exclusive", "pincount-exact", "cma",
+		"longterm-pinnable", "cma-unknown",
 	};
 
-	printf("  %-22s refcount %-6u pincount %-4u mapcount %-2d order %u ",
-	       label, p->refcount, p->pincount, p->mapcount, p->order);
+	printf("  %-22s refcount %-6u pincount %-4u mapcount %-2d order %u zone %-7s",
+	       label, p->refcount, p->pincount, p->mapcount, p->order,
+	       zone_name(p->zone));
 	if (!(p->flags & PINCTL_PAGE_PRESENT))
 		printf(" not-present");
 	for (unsigned int i = 1; i < sizeof(names) / sizeof(names[0]); i++)

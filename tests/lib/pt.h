@@ -126,6 +126,7 @@ Suite *suite_races(struct pt_run *run);
 Suite *suite_interfaces(struct pt_run *run);
 Suite *suite_special(struct pt_run *run);
 Suite *suite_counting(struct pt_run *run);
+Suite *suite_zone(struct pt_run *run);
 Suite *suite_fork(struct pt_run *run);
 Suite *suite_move(struct pt_run *run);
 Suite *suite_guptest(struct pt_run *run);

@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_memfd(&run));
 	srunner_add_suite(sr, suite_device(&run));
 	srunner_add_suite(sr, suite_counting(&run));
+	srunner_add_suite(sr, suite_zone(&run));
 	srunner_add_suite(sr, suite_guptest(&run));
 	srunner_add_suite(sr, suite_special(&run));
 	srunner_add_suite(sr, suite_fork(&run));

@@ -313,7 +313,7 @@ START_TEST(info_reports_this_kernel)
 	ck_assert_int_eq(uname(&u), 0);
 	ck_assert_int_eq(sscanf(u.release, "%u.%u", &a, &b), 2);
 	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
-	ck_assert_uint_eq(info.abi_version, 3);
+	ck_assert_uint_eq(info.abi_version, 4);
 	ck_assert_uint_eq(info.page_size, (unsigned int)getpagesize());
 	/* PIN_MEMFD: memfd_pin_folios() came in 6.10 */
 	ck_assert_uint_eq(info.methods, PINCTL_PIN_FAST | PINCTL_PIN_LOCKED |

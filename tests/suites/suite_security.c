@@ -228,7 +228,7 @@ static int look_for_kernel_data(void *p)
 	query.handle = pin.out_handle;
 	memset(pages, 0xa5, sizeof(pages));
 	if (ioctl(fd, PINTEST_IOC_QUERY, &query) || kernel_pointer_in(pages, sizeof(pages)) ||
-	    pages[0].pfn || pages[1].pfn || pages[0].__reserved)
+	    pages[0].pfn || pages[1].pfn || pages[0].zone > PINTEST_ZONE_OTHER)
 		return 5;
 	memset(pages, 0xa5, sizeof(pages));
 	if (ioctl(fd, PINTEST_IOC_PROBE, &probe) || kernel_pointer_in(pages, sizeof(pages)) ||

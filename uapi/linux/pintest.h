@@ -119,7 +119,7 @@
  */
 
 #define PINTEST_TYPE		0xF4
-#define PINTEST_ABI_VERSION	3
+#define PINTEST_ABI_VERSION	4
 
 enum {
 	PINTEST_CMD_INFO = 0x40,
@@ -312,6 +312,18 @@ struct pintest_pin_memfd {
  * @PINTEST_PAGE_ANON_EXCLUSIVE: PageAnonExclusive()
  * @PINTEST_PAGE_PINCOUNT_EXACT: @pincount is the folio's exact pin count;
  *	otherwise it is refcount / GUP_PIN_COUNTING_BIAS (1024)
+ * @PINTEST_PAGE_CMA: the page's pageblock is MIGRATE_CMA (ABI version 4);
+ *	only where the module can read a pageblock's migratetype
+ * @PINTEST_PAGE_LONGTERM_PINNABLE: the kernel's folio_is_longterm_pinnable()
+ *	holds for the folio (ABI version 4): a FOLL_LONGTERM pin may keep it
+ *	where it is (not ZONE_MOVABLE, not CMA, not device-coherent, not
+ *	fsdax); with %PINTEST_PAGE_CMA_UNKNOWN, its migratetype test is left
+ *	out
+ * @PINTEST_PAGE_CMA_UNKNOWN: the kernel has CONFIG_CMA, the page's zone
+ *	holds CMA pages and the kernel exports no way to read a pageblock's
+ *	migratetype (ABI version 4): neither %PINTEST_PAGE_CMA nor
+ *	%PINTEST_PAGE_LONGTERM_PINNABLE says whether the page is CMA (or
+ *	isolated)
  */
 enum pintest_page_flags {
 	PINTEST_PAGE_PRESENT = 1 << 0,
@@ -329,6 +341,31 @@ enum pintest_page_flags {
 	PINTEST_PAGE_ZERO = 1 << 12,
 	PINTEST_PAGE_ANON_EXCLUSIVE = 1 << 13,
 	PINTEST_PAGE_PINCOUNT_EXACT = 1 << 14,
+	PINTEST_PAGE_CMA = 1 << 15,
+	PINTEST_PAGE_LONGTERM_PINNABLE = 1 << 16,
+	PINTEST_PAGE_CMA_UNKNOWN = 1 << 17,
+};
+
+/**
+ * enum pintest_zone - the memory zone of a page (ABI version 4)
+ * @PINTEST_ZONE_NONE: no page (PROBE of an unmapped address), or a module
+ *	older than ABI version 4
+ * @PINTEST_ZONE_DMA: ZONE_DMA
+ * @PINTEST_ZONE_DMA32: ZONE_DMA32
+ * @PINTEST_ZONE_NORMAL: ZONE_NORMAL
+ * @PINTEST_ZONE_MOVABLE: ZONE_MOVABLE (movablecore=, kernelcore=, memory
+ *	onlined movable): a FOLL_LONGTERM pin must migrate the page out first
+ * @PINTEST_ZONE_DEVICE: ZONE_DEVICE
+ * @PINTEST_ZONE_OTHER: a zone of none of these kinds (ZONE_HIGHMEM)
+ */
+enum pintest_zone {
+	PINTEST_ZONE_NONE = 0,
+	PINTEST_ZONE_DMA = 1,
+	PINTEST_ZONE_DMA32 = 2,
+	PINTEST_ZONE_NORMAL = 3,
+	PINTEST_ZONE_MOVABLE = 4,
+	PINTEST_ZONE_DEVICE = 5,
+	PINTEST_ZONE_OTHER = 6,
 };
 
 /**
@@ -340,7 +377,8 @@ enum pintest_page_flags {
  * @pincount: see %PINTEST_PAGE_PINCOUNT_EXACT
  * @mapcount: how many page tables map this page (page_mapcount())
  * @order: folio order (0 for a 4 KiB page, 9 for a 2 MiB THP)
- * @__reserved: 0
+ * @zone: enum pintest_zone (ABI version 4; 0, the reserved word it
+ *	replaces, before)
  */
 struct pintest_page {
 	__aligned_u64 pfn;
@@ -349,7 +387,7 @@ struct pintest_page {
 	__u32 pincount;
 	__s32 mapcount;
 	__u32 order;
-	__u32 __reserved;
+	__u32 zone;
 };
 
 /**

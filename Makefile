@@ -96,6 +96,14 @@ kselftest-install: all tests
 	$(MAKE) -C tests pintest-tests-plain
 	scripts/kselftest-install $(INSTALL_PATH)
 
+# pintest's LAVA job run as a lab's worker runs it (lava-run, no server):
+# KERNEL's kselftest package on a QEMU device of lava-server's device type
+# qemu, every KTAP case a LAVA result; LAVA_TESTS="-t pintest:SUITE ..."
+# picks suites (default: all)
+check-lava: deps
+	$(MAKE) kselftest-install INSTALL_PATH=$(CURDIR)/build/kselftest
+	scripts/check-lava $(KERNEL) $(LAVA_TESTS)
+
 
 # The kernel's own GUP selftests (gup_test, gup_longterm, cow) of
 # UPSTREAM's version (default KERNEL's), without and with pintest's
@@ -218,6 +226,7 @@ help:
 	'  check-upstream     the kernel'"'"'s own GUP selftests of UPSTREAM, without and with pintest'"'"'s gup_test' \
 	'  check-upstream-diff  the same selftests against the kernel'"'"'s gup_test and pintest'"'"'s' \
 	'  kselftest-install  a kselftest-style package for KERNEL in INSTALL_PATH' \
+	'  check-lava         the LAVA job (lava/): lava-run boots KERNEL on a QEMU device, its kselftest package' \
 	'  lint               module W=1, sparse, checkpatch --strict, kernel-doc; man pages' \
 	'  deb                Debian packages in build/deb, lintian clean' \
 	'  install, uninstall module, library, headers, pkg-config file, pinctl, man pages, udev rule' \
@@ -229,11 +238,11 @@ help:
 	'  check-movable-vm, check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
 	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
-	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, MUTANTS, ONLY, BASELINE, FLAVOUR,' \
-	'  PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
+	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, MUTANTS, ONLY,' \
+	'  BASELINE, FLAVOUR, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
 .PHONY: all deps deps-check modules lib tools tests run check check-native kselftest-install deb \
-	check-upstream check-upstream-diff check-device debug-kernel check-debug coverage mutants bench fuzz soak \
+	check-lava check-upstream check-upstream-diff check-device debug-kernel check-debug coverage mutants bench fuzz soak \
 	install uninstall lint clean help
 
 include .ci/parts.mk

@@ -4,8 +4,9 @@
  * .c files): the vmas argument of pin_user_pages() went away in 6.5, the
  * exact pin count moved into struct folio in 6.3, page_mapcount() went
  * away and the unaligned helpers moved in 6.12, nth_page() went away by 7.3,
- * memfd_pin_folios() and unpin_folios() came in 6.10; and configuration
- * differences: the zones a kernel has, CONFIG_CMA.
+ * memfd_pin_folios() and unpin_folios() came in 6.10, pidfds moved to
+ * pidfs in 6.9 and dumpability from the mm to the task's exec state by 7.3;
+ * and configuration differences: the zones a kernel has, CONFIG_CMA.
  */
 #ifndef _PINTEST_COMPAT_H
 #define _PINTEST_COMPAT_H
@@ -13,12 +14,21 @@
 #include <linux/version.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
+#include <linux/magic.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/pintest.h>
+/* by 7.3 the dumpability is the task's exec state's: SUID_DUMP_* are gone */
+#ifndef SUID_DUMP_USER
+#include <linux/sched/exec_state.h>
+#endif
 
 /* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
@@ -56,7 +66,8 @@
  * refuses it with a WARN_ON_ONCE(), so pintest must refuse it first.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define PINTEST_LONGTERM_METHODS	(PINTEST_PIN_FAST | PINTEST_PIN_LOCKED)
+#define PINTEST_LONGTERM_METHODS \
+	(PINTEST_PIN_FAST | PINTEST_PIN_LOCKED | PINTEST_PIN_REMOTE)
 #else
 #define PINTEST_LONGTERM_METHODS	PINTEST_PIN_METHODS
 #endif
@@ -92,6 +103,74 @@ static inline long pintest_pin_user_pages(unsigned long start,
 	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
 #else
 	return pin_user_pages(start, nr_pages, gup_flags, pages);
+#endif
+}
+
+/*
+ * pin_user_pages_remote() with the target's mmap_lock held for read; the
+ * lock is dropped, and *@locked cleared, only where the kernel had to.
+ * The vmas argument went away in 6.5; before 6.3 FOLL_LONGTERM with
+ * @locked is refused (WARN_ON_ONCE, EINVAL), so there the lock is kept.
+ */
+static inline long pintest_pin_user_pages_remote(struct mm_struct *mm,
+						 unsigned long start,
+						 unsigned long nr_pages,
+						 unsigned int gup_flags,
+						 struct page **pages,
+						 int *locked)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL,
+				     gup_flags & FOLL_LONGTERM ? NULL : locked);
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, locked);
+#else
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     locked);
+#endif
+}
+
+/*
+ * The struct pid a pidfd holds, NULL for any other file; pidfd_pid() is
+ * not exported.  From 6.9 on a pidfd is a pidfs file and its inode holds
+ * the pid; before (or without pidfs) it is an anonymous inode's file
+ * named "[pidfd]" holding it in private_data.
+ */
+static inline struct pid *pintest_pidfd_pid(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+#ifdef PID_FS_MAGIC
+	if (inode->i_sb->s_magic == PID_FS_MAGIC)
+		return inode->i_private;
+#endif
+	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	    !strcmp(file->f_path.dentry->d_name.name, "[pidfd]"))
+		return file->private_data;
+	return NULL;
+}
+
+/*
+ * Whether @task (whose mm is @mm) is dumpable by its owner, which ptrace
+ * asks of every PEEKDATA and POKEDATA: its mm holds it before 7.x, its
+ * exec state (not exported) by 7.3.
+ */
+static inline bool pintest_owner_dumpable(struct task_struct *task,
+					  struct mm_struct *mm)
+{
+#ifndef SUID_DUMP_USER
+	const struct task_exec_state *es;
+	bool ret;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ret = es && READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER;
+	rcu_read_unlock();
+	return ret;
+#else
+	return get_dumpable(mm) == SUID_DUMP_USER;
 #endif
 }
 

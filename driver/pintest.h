@@ -4,6 +4,7 @@
  *
  *   slots.c    how a range stores its pages (folio ranges), and walking them
  *   range.c    struct pintest_range: life, references, bounds
+ *   remote.c   the mm a REMOTE pin takes: a pidfd's process, ptrace's rule
  *   pin.c      taking a pin: pin_user_pages*() into a new range
  *   memfd.c    taking a pin by file offset: memfd_pin_folios()
  *   dma.c      the simulated device: a walk that copies or checks bytes
@@ -228,6 +229,9 @@ struct pintest_range *pintest_range_alloc(unsigned long addr,
 void pintest_range_unpin(struct pintest_range *range, bool dirty);
 void pintest_range_get(struct pintest_range *range);
 void pintest_range_put(struct pintest_range *range);
+
+/* remote.c */
+struct mm_struct *pintest_remote_mm(int pidfd);
 
 /* pin.c */
 int pintest_pin(const struct pintest_pin *cmd, struct pintest_range **out,

@@ -24,6 +24,8 @@ _Static_assert(PINCTL_PIN_LONGTERM == PINTEST_PIN_LONGTERM, "flag");
 _Static_assert(PINCTL_PIN_FAST == PINTEST_PIN_FAST, "flag");
 _Static_assert(PINCTL_PIN_LOCKED == PINTEST_PIN_LOCKED, "flag");
 _Static_assert(PINCTL_PIN_UNLOCKED == PINTEST_PIN_UNLOCKED, "flag");
+_Static_assert(PINCTL_PIN_MEMFD == PINTEST_PIN_MEMFD, "flag");
+_Static_assert(PINCTL_PIN_REMOTE == PINTEST_PIN_REMOTE, "flag");
 _Static_assert(PINCTL_UNPIN_DIRTY == PINTEST_UNPIN_DIRTY, "flag");
 _Static_assert(PINCTL_PAGE_PINCOUNT_EXACT == PINTEST_PAGE_PINCOUNT_EXACT, "flag");
 _Static_assert(PINCTL_PAGE_CMA == PINTEST_PAGE_CMA, "flag");
@@ -197,7 +199,17 @@ PINCTL_EXPORT int pinctl_stats(struct pinctl *ctx, struct pinctl_stats *stats)
 	return 0;
 }
 
-/* What a PIN or PIN_MEMFD answered, handed over at @res's size. */
+/* Since 1.3, the input pidfd of @res; 0 where its size does not reach it. */
+static int pin_pidfd(const struct pinctl_pin_result *res)
+{
+	return res->sz < FIRST_SIZE(struct pinctl_pin_result, pidfd) ? 0 :
+	       res->pidfd;
+}
+
+/*
+ * What a PIN or PIN_MEMFD answered, handed over at @res's size; its
+ * input, pidfd, stays as it was.
+ */
 static void pin_result(struct pinctl_pin_result *res, uint32_t handle,
 		       uint64_t npages, uint64_t pin_ns, uint64_t nfolios)
 {
@@ -206,6 +218,7 @@ static void pin_result(struct pinctl_pin_result *res, uint32_t handle,
 		.npages = npages,
 		.pin_ns = pin_ns,
 		.nfolios = nfolios,
+		.pidfd = pin_pidfd(res),
 	};
 
 	hand_over(res, &all, sizeof(all));
@@ -226,6 +239,13 @@ PINCTL_EXPORT int pinctl_pin2(struct pinctl *ctx, const void *addr,
 	ret = sz_valid(res->sz, FIRST_SIZE(struct pinctl_pin_result, pin_ns));
 	if (ret)
 		return ret;
+	/* REMOTE needs the pidfd: a struct too short to hold one is refused */
+	if (flags & PINCTL_PIN_REMOTE) {
+		ret = sz_valid(res->sz, FIRST_SIZE(struct pinctl_pin_result, pidfd));
+		if (ret)
+			return ret;
+		cmd.pidfd = res->pidfd;
+	}
 	ret = pinctl_ioctl(ctx, PINTEST_IOC_PIN, &cmd);
 	if (ret)
 		return ret;

@@ -19,7 +19,7 @@ extern "C" {
 
 struct pinctl;
 
-/* pinctl_pin() flags: at most one of FAST, LOCKED, UNLOCKED (FAST if none) */
+/* pinctl_pin() flags: at most one of FAST, LOCKED, UNLOCKED, REMOTE (FAST if none) */
 #define PINCTL_PIN_WRITE	(1U << 0)
 #define PINCTL_PIN_LONGTERM	(1U << 1)
 #define PINCTL_PIN_FAST		(1U << 2)
@@ -27,6 +27,8 @@ struct pinctl;
 #define PINCTL_PIN_UNLOCKED	(1U << 4)
 /* in info methods: pinctl_pin_memfd() works (kernel 6.10+); not a flag */
 #define PINCTL_PIN_MEMFD	(1U << 5)
+/* since 1.3: another process's memory, pinctl_pin2() with res->pidfd */
+#define PINCTL_PIN_REMOTE	(1U << 6)
 
 /* since 1.2: the real device (QEMU's edu PCI device), pinctl_info2() */
 #define PINCTL_DEVICE_NONE	0	/* no device bound */
@@ -82,7 +84,7 @@ struct pinctl;
 struct pinctl_info {
 	uint32_t abi_version;
 	uint32_t page_size;
-	uint32_t methods;		/* PINCTL_PIN_FAST | LOCKED | UNLOCKED | MEMFD */
+	uint32_t methods;		/* PINCTL_PIN_FAST | LOCKED | UNLOCKED | MEMFD | REMOTE */
 	uint32_t max_pin_pages;
 	uint32_t max_handles;
 	uint32_t kernel_version;	/* KERNEL_VERSION(a, b, c) */
@@ -148,6 +150,9 @@ struct pinctl_pin_result {
 	uint64_t pin_ns;	/* time spent in pin_user_pages*() or memfd_pin_folios() */
 	uint64_t nfolios;	/* since 1.2, pinctl_pin_memfd() only: folios
 				   pinned, one pin each; 0 from pinctl_pin2() */
+	int pidfd;		/* since 1.3, in, pinctl_pin2() with
+				   PINCTL_PIN_REMOTE: the process whose memory
+				   addr names; left as it was */
 };
 
 struct pinctl_unpin_result {

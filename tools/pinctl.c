@@ -155,11 +155,12 @@ static int cmd_info(void)
 	printf("kernel          %u.%u.%u\n", info.kernel_version >> 16,
 	       (info.kernel_version >> 8) & 0xff, info.kernel_version & 0xff);
 	printf("page_size       %u\n", info.page_size);
-	printf("methods        %s%s%s%s\n",
+	printf("methods        %s%s%s%s%s\n",
 	       info.methods & PINCTL_PIN_FAST ? " fast" : "",
 	       info.methods & PINCTL_PIN_LOCKED ? " locked" : "",
 	       info.methods & PINCTL_PIN_UNLOCKED ? " unlocked" : "",
-	       info.methods & PINCTL_PIN_MEMFD ? " memfd" : "");
+	       info.methods & PINCTL_PIN_MEMFD ? " memfd" : "",
+	       info.methods & PINCTL_PIN_REMOTE ? " remote" : "");
 	printf("max_pin_pages   %u\n", info.max_pin_pages);
 	printf("max_handles     %u\n", info.max_handles);
 	printf("device          %s", device_path_name(info.device_path));

@@ -157,12 +157,15 @@ static int worker_init(struct worker *w, struct proc *p, int index)
 	if (!ret)
 		ret = pinctl_info(w->own, &info);
 	w->longterm_methods = info.longterm_methods;
+	w->pidfd = util_pidfd_open(getpid());
 	return ret;
 }
 
 static void worker_fini(struct worker *w)
 {
 	pinctl_close(w->own);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
 	munmap(w->chaos, ARENA_PAGES * PAGE);
 	munmap(w->scratch, (SINK_PAGES + 3) * PAGE);
 }

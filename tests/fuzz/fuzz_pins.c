@@ -51,20 +51,23 @@ void fuzz_op_integrity(struct worker *w)
 {
 	static const unsigned int methods[] = {
 		PINCTL_PIN_FAST, PINCTL_PIN_LOCKED, PINCTL_PIN_UNLOCKED,
+		PINCTL_PIN_REMOTE,	/* its own memory, by its own pidfd */
 	};
 	size_t first = fuzz_below(w, ARENA_PAGES);
 	size_t n = 1 + fuzz_below(w, ARENA_PAGES - first < 16 ? ARENA_PAGES - first : 16);
-	unsigned int method = methods[fuzz_below(w, 3)];
+	unsigned int method = methods[fuzz_below(w, 4)];
 	unsigned int flags = PINCTL_PIN_WRITE | method |
 			     (fuzz_chance(w, 30) && method & w->longterm_methods ?
 			      PINCTL_PIN_LONGTERM : 0);
+	struct pinctl_pin_result res = { .sz = sizeof(res), .pidfd = w->pidfd };
 	uint64_t h, seed = fuzz_next(&w->rng), bad = 0, where;
 	struct pinctl_page page;
 	int ret;
 
 	fuzz_stop_writers(w);	/* they write into pages this pin may share */
-	ret = fuzz_note(w, "pin", pinctl_pin(w->own, w->arena + first * PAGE,
-					n * PAGE, flags, &h));
+	ret = fuzz_note(w, "pin", pinctl_pin2(w->own, w->arena + first * PAGE,
+					 n * PAGE, flags, &res));
+	h = res.handle;
 	if (ret == -ENOMEM && w->p->unprivileged) {
 		fuzz_release_kept(w);	/* the memlock limit, as it should */
 		return;

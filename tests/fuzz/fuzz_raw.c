@@ -62,6 +62,13 @@ static size_t valid_request(struct worker *w, int which, void *buf)
 		c->flags = (uint32_t)fuzz_below(w, 4) | (PINTEST_PIN_FAST << fuzz_below(w, 3));
 		c->addr = chaos_addr(w);
 		c->length = len;
+		/* REMOTE: its own process, or a random descriptor or number */
+		if (fuzz_chance(w, 25)) {
+			c->flags = (c->flags & ~PINTEST_PIN_METHODS) | PINTEST_PIN_REMOTE;
+			c->pidfd = fuzz_chance(w, 60) ? w->pidfd :
+				   fuzz_chance(w, 80) ? (int32_t)fuzz_below(w, 64) :
+				   (int32_t)fuzz_next(&w->rng);
+		}
 		break;
 	}
 	case PINTEST_IOC_QUERY: {

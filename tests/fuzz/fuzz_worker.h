@@ -58,6 +58,7 @@ struct worker {
 	int nkept;
 	unsigned int writing;	/* bit i: kept[i] may have a writer running */
 	unsigned int longterm_methods;	/* INFO: methods that take LONGTERM */
+	int pidfd;		/* its process's, for REMOTE pins; -errno if none */
 };
 
 

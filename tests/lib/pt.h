@@ -129,6 +129,7 @@ Suite *suite_counting(struct pt_run *run);
 Suite *suite_zone(struct pt_run *run);
 Suite *suite_fork(struct pt_run *run);
 Suite *suite_move(struct pt_run *run);
+Suite *suite_remote(struct pt_run *run);
 Suite *suite_guptest(struct pt_run *run);
 Suite *suite_memfd(struct pt_run *run);
 Suite *suite_device(struct pt_run *run);

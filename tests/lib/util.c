@@ -2,6 +2,8 @@
 /* Helpers the test programs share; see util.h. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +44,7 @@ int util_errno_documented(int err)
 	case ENOTTY: case EFAULT: case EINVAL: case E2BIG: case ENOENT:
 	case EOVERFLOW: case ENOMEM: case ENOSPC: case EINTR: case EBUSY:
 	case ERANGE: case EPERM: case EBADF: case EOPNOTSUPP:	/* PIN_MEMFD */
+	case ESRCH:						/* REMOTE */
 	case ENODEV: case ETIMEDOUT: case EIO:			/* DEVICE_* */
 		return 1;
 	}
@@ -56,4 +59,37 @@ size_t util_span_of(const void *buf, size_t len, int c)
 	while (i < len && p[i] == (unsigned char)c)
 		i++;
 	return i;
+}
+
+int util_pidfd_open(pid_t pid)
+{
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A child forked, opened by pidfd, then let exit and reaped. */
+int util_pidfd_of_reaped_child(void)
+{
+	int pipefd[2], fd, status;
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		close(pipefd[1]);
+		_exit(read(pipefd[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	fd = util_pidfd_open(pid);
+	close(pipefd[1]);
+	if (waitpid(pid, &status, 0) != pid && fd >= 0) {
+		close(fd);
+		fd = -ECHILD;
+	}
+	return fd;
 }

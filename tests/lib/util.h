@@ -8,6 +8,7 @@
 #define UTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 size_t util_page_size(void);
 /* the page size: read at run time, never assumed to be 4 KiB */
@@ -18,5 +19,9 @@ long util_env_long(const char *name, long fallback);
 int util_errno_documented(int err);	/* a positive errno */
 /* how many bytes at the start of @buf are @c: @len when all are */
 size_t util_span_of(const void *buf, size_t len, int c);
+/* pidfd_open(2): a descriptor, or -errno */
+int util_pidfd_open(pid_t pid);
+/* the pidfd of a process that is gone (exited and reaped), or -errno */
+int util_pidfd_of_reaped_child(void);
 
 #endif /* UTIL_H */

@@ -45,6 +45,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_special(&run));
 	srunner_add_suite(sr, suite_fork(&run));
 	srunner_add_suite(sr, suite_move(&run));
+	srunner_add_suite(sr, suite_remote(&run));
 	srunner_add_suite(sr, suite_stress(&run));
 	srunner_add_suite(sr, suite_security(&run));
 	srunner_add_suite(sr, suite_fuzz(&run));

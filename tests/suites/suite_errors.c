@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -134,12 +135,101 @@ static int pin_write_readonly(struct fix *f)
 	return pin(f, map(PAGE, PROT_READ), PAGE, PINCTL_PIN_WRITE);
 }
 
-static int pin_reserved(struct fix *f)
+/* pidfd is the reserved word of every method but REMOTE */
+static int pin_pidfd_without_remote(struct fix *f)
 {
 	struct pintest_pin cmd = { .size = sizeof(cmd), .addr = (uintptr_t)f->buf,
-				   .length = PAGE, .__reserved = 1 };
+				   .length = PAGE, .pidfd = 1 };
 
 	return raw(f, PINTEST_IOC_PIN, &cmd);
+}
+
+/* A REMOTE pin of f->buf in the process @pidfd names (ours, unless not). */
+static int pin_remote(struct fix *f, int pidfd, unsigned int flags)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res), .pidfd = pidfd };
+
+	return pinctl_pin2(f->ctx, f->buf, PAGE, PINCTL_PIN_REMOTE | flags, &res);
+}
+
+static int remote_not_a_descriptor(struct fix *f) { return pin_remote(f, 1000000, 0); }
+static int remote_negative_pidfd(struct fix *f) { return pin_remote(f, -1, 0); }
+static int remote_pidfd_zero(struct fix *f)
+{
+	int null = open("/dev/null", O_RDONLY), keep = dup(0), ret;
+
+	/* fd 0 is whatever the runner gave; here it is /dev/null, no pidfd */
+	ck_assert_int_ge(null, 0);
+	ck_assert_int_eq(dup2(null, 0), 0);
+	ret = pin_remote(f, 0, 0);
+	if (keep >= 0) {
+		dup2(keep, 0);
+		close(keep);
+	} else {
+		close(0);
+	}
+	close(null);
+	return ret;
+}
+static int remote_of_a_memfd(struct fix *f)
+{
+	int fd = memfd_create("not-a-pidfd", MFD_CLOEXEC), ret;
+
+	ck_assert_int_ge(fd, 0);
+	ret = pin_remote(f, fd, 0);
+	close(fd);
+	return ret;
+}
+/* an anonymous inode as a pidfd is before pidfs, of another name */
+static int remote_of_an_eventfd(struct fix *f)
+{
+	int fd = eventfd(0, EFD_CLOEXEC), ret;
+
+	ck_assert_int_ge(fd, 0);
+	ret = pin_remote(f, fd, 0);
+	close(fd);
+	return ret;
+}
+static int remote_of_the_device(struct fix *f) { return pin_remote(f, f->fd, 0); }
+static int remote_exited(struct fix *f)
+{
+	int pidfd = util_pidfd_of_reaped_child(), ret;
+
+	ck_assert_int_ge(pidfd, 0);
+	ret = pin_remote(f, pidfd, 0);
+	close(pidfd);
+	return ret;
+}
+static int remote_with_locked(struct fix *f)
+{
+	int pidfd = util_pidfd_open(getpid()), ret;
+
+	ck_assert_int_ge(pidfd, 0);
+	ret = pin_remote(f, pidfd, PINCTL_PIN_LOCKED);
+	close(pidfd);
+	return ret;
+}
+static int remote_unmapped(struct fix *f)
+{
+	char *p = map(PAGE, PROT_READ);
+	struct pinctl_pin_result res = { .sz = sizeof(res),
+					 .pidfd = util_pidfd_open(getpid()) };
+	int ret;
+
+	ck_assert_int_ge(res.pidfd, 0);
+	munmap(p, PAGE);
+	ret = pinctl_pin2(f->ctx, p, PAGE, PINCTL_PIN_REMOTE, &res);
+	close(res.pidfd);
+	return ret;
+}
+/* the library refuses REMOTE through a struct that has no pidfd yet */
+static int remote_short_result(struct fix *f)
+{
+	struct pinctl_pin_result res = {
+		.sz = offsetof(struct pinctl_pin_result, pidfd),
+	};
+
+	return pinctl_pin2(f->ctx, f->buf, PAGE, PINCTL_PIN_REMOTE, &res);
 }
 
 static int pin_size_short(struct fix *f)
@@ -516,6 +606,17 @@ static const struct row {
 	{ "pin: unaligned address", pin_unaligned_addr, -EINVAL },
 	{ "pin: unaligned length", pin_unaligned_len, -EINVAL },
 	{ "pin: address + length wraps", pin_wrapping, -EOVERFLOW },
+	{ "pin: pidfd set without REMOTE", pin_pidfd_without_remote, -EINVAL },
+	{ "pin: remote, not a descriptor", remote_not_a_descriptor, -EBADF },
+	{ "pin: remote, negative pidfd", remote_negative_pidfd, -EBADF },
+	{ "pin: remote, pidfd 0 (not a pidfd)", remote_pidfd_zero, -EBADF },
+	{ "pin: remote, a memfd", remote_of_a_memfd, -EBADF },
+	{ "pin: remote, an eventfd (anonymous inode)", remote_of_an_eventfd, -EBADF },
+	{ "pin: remote, /dev/pintest itself", remote_of_the_device, -EBADF },
+	{ "pin: remote, a process that exited", remote_exited, -ESRCH },
+	{ "pin: remote with LOCKED (two methods)", remote_with_locked, -EINVAL },
+	{ "pin: remote, unmapped in the process", remote_unmapped, -EFAULT },
+	{ "pin: remote through a result without pidfd", remote_short_result, -EINVAL },
 	{ "pin: kernel address", pin_kernel_addr, -EFAULT },
 	{ "pin: NULL", pin_null, -EFAULT },
 	{ "pin: unmapped range", pin_unmapped, -EFAULT },
@@ -526,7 +627,6 @@ static const struct row {
 	{ "pin: unknown flag", pin_unknown_flag, -EINVAL },
 	{ "pin: two methods", pin_two_methods, -EINVAL },
 	{ "pin: more than max_pin_pages", pin_over_max_pages, -E2BIG },
-	{ "pin: reserved word set", pin_reserved, -EINVAL },
 	{ "pin: size below version 1", pin_size_short, -EINVAL },
 	{ "pin: unknown trailing field set", pin_size_long_nonzero_tail, -E2BIG },
 	{ "info: flags set", info_flags, -EINVAL },

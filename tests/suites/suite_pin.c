@@ -230,9 +230,9 @@ START_TEST(unlocked_longterm_refused_before_6_2)
 
 	ck_assert_int_eq(pinctl_info(ctx, &info), 0);
 	old = info.kernel_version < ((6U << 16) | (2U << 8));
-	ck_assert_uint_eq(info.longterm_methods, old ?
+	ck_assert_uint_eq(info.longterm_methods, PINCTL_PIN_REMOTE | (old ?
 			  PINCTL_PIN_FAST | PINCTL_PIN_LOCKED :
-			  PINCTL_PIN_FAST | PINCTL_PIN_LOCKED | PINCTL_PIN_UNLOCKED);
+			  PINCTL_PIN_FAST | PINCTL_PIN_LOCKED | PINCTL_PIN_UNLOCKED));
 	ret = pinctl_pin(ctx, buf, PAGE, PINCTL_PIN_UNLOCKED | PINCTL_PIN_LONGTERM, &h);
 	ck_assert_int_eq(ret, old ? -EINVAL : 0);
 	if (!ret)
@@ -317,7 +317,7 @@ START_TEST(info_reports_this_kernel)
 	ck_assert_uint_eq(info.page_size, (unsigned int)getpagesize());
 	/* PIN_MEMFD: memfd_pin_folios() came in 6.10 */
 	ck_assert_uint_eq(info.methods, PINCTL_PIN_FAST | PINCTL_PIN_LOCKED |
-			  PINCTL_PIN_UNLOCKED |
+			  PINCTL_PIN_UNLOCKED | PINCTL_PIN_REMOTE |
 			  (info.kernel_version >= KV(6, 10) ? PINCTL_PIN_MEMFD : 0));
 	ck_assert_uint_eq(info.kernel_version >> 8, (a << 8) + b);
 	ck_assert_uint_gt(info.max_pin_pages, 0);

@@ -6,7 +6,8 @@
  * stays as it was), cannot learn page frame numbers or kernel pointers
  * (nor can root through a descriptor it opened), cannot open the device
  * unless the mode and group allow it, and cannot pin any memory but its
- * own.  The memlock limit is in suite_lifetime.
+ * own, nor (PINTEST_PIN_REMOTE) another process's that it could not
+ * ptrace.  The memlock limit is in suite_lifetime.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -448,6 +451,107 @@ START_TEST(no_way_to_pin_another_process_memory)
 }
 END_TEST
 
+/* A REMOTE pin of one page at @addr in the process @pid: 0 or -errno. */
+static int pin_remote_of(struct pinctl *ctx, pid_t pid, void *addr)
+{
+	struct pinctl_pin_result res = { .sz = sizeof(res) };
+	int ret;
+
+	res.pidfd = util_pidfd_open(pid);
+	if (res.pidfd < 0)
+		return res.pidfd;
+	ret = pinctl_pin2(ctx, addr, PAGE, PINCTL_PIN_REMOTE, &res);
+	close(res.pidfd);
+	if (!ret)
+		ret = pinctl_unpin(ctx, res.handle, 0) ?: 0;
+	return ret ? ret : 1;	/* 1: it pinned */
+}
+
+struct remote_targets {
+	struct pinctl *ctx;
+	pid_t root;		/* a root process */
+	pid_t dropped;		/* root's child that became nobody: not dumpable */
+	char *addr;		/* mapped in all of them (inherited) */
+};
+
+/* A child that waits for EOF on @done, after becoming nobody if @drop. */
+static pid_t waiting_child(int done[2], int drop)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid)
+		return pid;
+	close(done[1]);
+	if (drop && (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		     setresuid(NOBODY, NOBODY, NOBODY)))
+		_exit(1);
+	_exit(read(done[0], &c, 1) == 0 ? 0 : 2);
+}
+
+/*
+ * As nobody: root's processes, even the one that is nobody now, cannot be
+ * seized and cannot be pinned (EPERM); nobody's own child can be pinned
+ * once nobody traces it, and only then.
+ */
+static int pin_others_as_nobody(void *p)
+{
+	struct remote_targets *t = p;
+	int done[2];
+	pid_t own;
+	int ret = 0;
+
+	if (drop_to_nobody() || prctl(PR_SET_DUMPABLE, 1) || pipe(done))
+		return 10;
+	if (pin_remote_of(t->ctx, t->root, t->addr) != -EPERM)
+		return 1;
+	if (ptrace(PTRACE_SEIZE, t->root, 0, 0) == 0 || errno != EPERM)
+		return 2;
+	if (pin_remote_of(t->ctx, t->dropped, t->addr) != -EPERM)
+		return 3;
+	if (ptrace(PTRACE_SEIZE, t->dropped, 0, 0) == 0 || errno != EPERM)
+		return 4;
+	own = waiting_child(done, 0);
+	if (own < 0)
+		return 11;
+	close(done[0]);
+	if (pin_remote_of(t->ctx, own, t->addr) != -EPERM)
+		ret = 5;
+	else if (ptrace(PTRACE_SEIZE, own, 0, 0))
+		ret = 12;
+	else if (pin_remote_of(t->ctx, own, t->addr) != 1)
+		ret = 6;
+	close(done[1]);
+	waitpid(own, NULL, 0);
+	return ret;
+}
+
+START_TEST(no_remote_pin_of_what_one_cannot_ptrace)
+{
+	struct remote_targets t = { .ctx = pt_open(), .root = getpid() };
+	struct pinctl_stats s0, s;
+	long vm0 = pt_vmpin_kb();
+	int done[2], status;
+
+	t.addr = pt_anon(PAGE);
+	memset(t.addr, 'R', PAGE);
+	pt_stats(t.ctx, &s0);
+	ck_assert_int_eq(pipe(done), 0);
+	t.dropped = waiting_child(done, 1);
+	ck_assert_int_ge(t.dropped, 0);
+	close(done[0]);
+	status = pt_in_child(pin_others_as_nobody, &t);
+	close(done[1]);
+	ck_assert_int_eq(waitpid(t.dropped, NULL, 0), t.dropped);
+	ck_assert_msg(status == 0, "as nobody: step %d failed", status);
+	pt_stats(t.ctx, &s);
+	ck_assert_uint_eq(s.live_pins, s0.live_pins);
+	ck_assert_uint_eq(s.total_pins, s0.total_pins + 1);	/* the own child's */
+	ck_assert_int_eq(pt_vmpin_kb(), vm0);
+	pinctl_close(t.ctx);
+}
+END_TEST
+
 Suite *suite_security(struct pt_run *run)
 {
 	const char *nodev = pt_device_missing();
@@ -462,5 +566,6 @@ Suite *suite_security(struct pt_run *run)
 	PT_ADD(run, tc, no_pfn_for_root_through_a_descriptor_nobody_opened, nodev ?: noroot);
 	PT_ADD(run, tc, device_mode_and_group_decide_who_opens, nodev ?: noroot);
 	PT_ADD(run, tc, no_way_to_pin_another_process_memory, nodev);
+	PT_ADD(run, tc, no_remote_pin_of_what_one_cannot_ptrace, nodev ?: noroot);
 	return s;
 }

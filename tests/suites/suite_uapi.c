@@ -18,6 +18,7 @@ START_TEST(struct_layout)
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_npages), 32);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, addr), 8);
 	ck_assert_uint_eq(offsetof(struct pintest_pin, out_handle), 24);
+	ck_assert_uint_eq(offsetof(struct pintest_pin, pidfd), 28);
 	ck_assert_uint_eq(sizeof(struct pintest_page), 32);
 	ck_assert_uint_eq(offsetof(struct pintest_page, zone), 28);
 	ck_assert_uint_eq(sizeof(struct pintest_query), 40);

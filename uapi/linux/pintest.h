@@ -47,6 +47,16 @@
  * - ENOSPC: the file descriptor already holds ``max_handles`` pins.
  * - EINTR: a fatal signal arrived during a long pin; nothing stays pinned.
  *
+ * Specific to %PINTEST_IOC_PIN with %PINTEST_PIN_REMOTE (ABI version 4):
+ *
+ * - EINVAL: @pidfd not 0 without %PINTEST_PIN_REMOTE.
+ * - EBADF: @pidfd is not an open file descriptor, or not a pidfd.
+ * - ESRCH: the process is gone (exited, a zombie, or reaped).
+ * - EPERM: the caller is neither the process itself (the same mm) nor its
+ *   tracer, or the process is not dumpable by its owner (it changed its
+ *   credentials, or runs a setuid or setgid program).
+ * - EFAULT: the range is not memory of that process that can be pinned.
+ *
  * Specific to %PINTEST_IOC_PIN_MEMFD (ABI version 3), besides those of
  * %PINTEST_IOC_PIN's length checks (EINVAL, EOVERFLOW, E2BIG, ENOMEM,
  * ENOSPC, EINTR):
@@ -147,6 +157,9 @@ enum {
  * @PINTEST_PIN_MEMFD: not a flag of %PINTEST_IOC_PIN: in
  *	&pintest_info.out_methods, the kernel has memfd_pin_folios() and
  *	%PINTEST_IOC_PIN_MEMFD works (ABI version 3, kernel 6.10 and later)
+ * @PINTEST_PIN_REMOTE: pin_user_pages_remote() on the memory of the
+ *	process &pintest_pin.pidfd names, under mmap_read_lock() of its mm
+ *	(ABI version 4); never FOLL_FORCE
  *
  * At most one method flag may be given.  pintest translates these bits to
  * the kernel's FOLL_* flags, whose values are not ABI and changed in 6.3.
@@ -158,10 +171,12 @@ enum pintest_pin_flags {
 	PINTEST_PIN_LOCKED = 1 << 3,
 	PINTEST_PIN_UNLOCKED = 1 << 4,
 	PINTEST_PIN_MEMFD = 1 << 5,
+	PINTEST_PIN_REMOTE = 1 << 6,
 };
 
 #define PINTEST_PIN_METHODS \
-	(PINTEST_PIN_FAST | PINTEST_PIN_LOCKED | PINTEST_PIN_UNLOCKED)
+	(PINTEST_PIN_FAST | PINTEST_PIN_LOCKED | PINTEST_PIN_UNLOCKED | \
+	 PINTEST_PIN_REMOTE)
 
 /**
  * struct pintest_info - ioctl(PINTEST_IOC_INFO)
@@ -169,8 +184,9 @@ enum pintest_pin_flags {
  * @flags: must be 0
  * @out_abi_version: %PINTEST_ABI_VERSION of the running module
  * @out_page_size: PAGE_SIZE of the running kernel
- * @out_methods: the %PINTEST_PIN_METHODS this kernel offers, and
- *	%PINTEST_PIN_MEMFD where it has memfd_pin_folios()
+ * @out_methods: the %PINTEST_PIN_METHODS this kernel offers
+ *	(%PINTEST_PIN_REMOTE from ABI version 4 on), and %PINTEST_PIN_MEMFD
+ *	where it has memfd_pin_folios()
  * @out_max_pin_pages: the most pages one pin may hold (module parameter)
  * @out_max_handles: the most pins one file descriptor may hold
  * @out_kernel_version: LINUX_VERSION_CODE the module was built for
@@ -225,7 +241,9 @@ enum pintest_device_path {
  * @addr: start of the user range, page aligned
  * @length: length of the range in bytes, page aligned and non-zero
  * @out_handle: handle of the new pin, unique in this file descriptor
- * @__reserved: must be 0
+ * @pidfd: with %PINTEST_PIN_REMOTE, a pidfd (pidfd_open(), clone3()) of
+ *	the process whose memory @addr names; must be 0 otherwise (before
+ *	ABI version 4 a reserved field)
  * @out_npages: number of pages pinned (always length / page size)
  * @out_pin_ns: nanoseconds the module spent in pin_user_pages*() for this
  *	pin (added in ABI version 2; a shorter struct does not get it)
@@ -235,6 +253,14 @@ enum pintest_device_path {
  * pin is charged to the caller's pinned_vm and checked against its
  * RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK.  Pins are released by
  * %PINTEST_IOC_UNPIN, close() of the file descriptor or process exit.
+ *
+ * %PINTEST_PIN_REMOTE pins another process's pages where ptrace may write
+ * them: ptrace_may_access() is not exported to modules, so the caller must
+ * be the process itself or its tracer (whose PTRACE_ATTACH or PTRACE_SEIZE
+ * passed the kernel's own ptrace checks, LSMs included) and the process
+ * must be dumpable by its owner, as PTRACE_POKEDATA requires.  The pin is
+ * charged to the caller, not to the process, and holds nothing of it but
+ * the pages: it outlives the process's exit and is released as any other.
  */
 struct pintest_pin {
 	__u32 size;
@@ -242,7 +268,7 @@ struct pintest_pin {
 	__aligned_u64 addr;
 	__aligned_u64 length;
 	__u32 out_handle;
-	__u32 __reserved;
+	__s32 pidfd;
 	__aligned_u64 out_npages;
 	__aligned_u64 out_pin_ns;
 };

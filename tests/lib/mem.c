@@ -124,19 +124,23 @@ const char *mem_unavailable(enum mem_kind kind)
 	}
 }
 
-/* @len bytes aligned to @align, for huge folios of that size (madvise). */
-static char *map_aligned(size_t len, size_t align)
+/*
+ * @len bytes of anonymous memory aligned to @align, in a mapping of its
+ * own, for huge folios of that size (@huge: MADV_HUGEPAGE) or small ones
+ * only (MADV_NOHUGEPAGE); not touched.
+ */
+char *mem_map_anon(size_t len, size_t align, int huge)
 {
-	char *raw = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+	char *raw = mmap(NULL, len + 2 * align, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *p;
 
 	ck_assert_ptr_ne(raw, MAP_FAILED);
-	p = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
-	if (p > raw)
-		munmap(raw, p - raw);
-	munmap(p + len, raw + align - p);
-	ck_assert_int_eq(madvise(p, len, MADV_HUGEPAGE), 0);
+	/* a hole left on each side keeps the VMA apart from others */
+	p = (char *)(((uintptr_t)raw + align + align - 1) & ~(align - 1));
+	munmap(raw, p - raw);
+	munmap(p + len, raw + len + 2 * align - (p + len));
+	ck_assert_int_eq(madvise(p, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE), 0);
 	return p;
 }
 
@@ -156,7 +160,7 @@ static char *map_mthp(size_t len, size_t folio, char *saved, size_t n)
 	ck_assert_ptr_nonnull(fgets(saved, n, f));
 	fclose(f);
 	ck_assert_int_eq(procfs_write(path, "madvise"), 0);
-	return map_aligned(len, folio);
+	return mem_map_anon(len, folio, 1);
 }
 
 /* Puts back the setting map_mthp() changed: the bracketed word of @saved. */
@@ -215,7 +219,7 @@ void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 			madvise(m->addr, len, MADV_NOHUGEPAGE);
 		break;
 	case MEM_THP:
-		m->addr = map_aligned(len, HUGE);
+		m->addr = mem_map_anon(len, HUGE, 1);
 		break;
 	case MEM_HUGETLB:
 		m->addr = mmap(NULL, len, PROT_READ | PROT_WRITE,

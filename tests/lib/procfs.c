@@ -117,3 +117,23 @@ long procfs_vma_kb(const void *addr, const char *field)
 		return ret;
 	return sscanf(line + strlen(want), " %ld kB", &kb) == 1 ? kb : -EINVAL;
 }
+
+/* The managed pages of the zone @name on all nodes (/proc/zoneinfo). */
+long procfs_zone_managed(const char *name)
+{
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	char line[256], zone[32];
+	long sum = 0, n;
+	int in = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
+			in = !strcmp(zone, name);
+		else if (in && sscanf(line, " managed %ld", &n) == 1)
+			sum += n;
+	}
+	fclose(f);
+	return sum;
+}

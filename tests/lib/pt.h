@@ -183,6 +183,7 @@ size_t mem_unit(enum mem_kind kind);
 size_t mem_folio(enum mem_kind kind);
 int mem_folio_exact(enum mem_kind kind);
 void mem_create(struct test_mem *m, enum mem_kind kind, size_t len);
+char *mem_map_anon(size_t len, size_t align, int huge);
 int mem_unmap(struct test_mem *m);
 void mem_destroy(struct test_mem *m);
 int mem_is_file(enum mem_kind kind);

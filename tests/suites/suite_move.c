@@ -38,26 +38,6 @@
 #define KSM "/sys/kernel/mm/ksm/"
 
 /*
- * @len bytes of anonymous memory in a mapping of its own, huge pages
- * (aligned, MADV_HUGEPAGE) or small ones (MADV_NOHUGEPAGE), not touched.
- */
-static char *map_anon(size_t len, int huge)
-{
-	size_t align = huge ? HUGE : PAGE;
-	char *raw = mmap(NULL, len + 2 * align, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *p;
-
-	ck_assert_ptr_ne(raw, MAP_FAILED);
-	/* a page left unmapped on each side keeps the VMA apart from others */
-	p = (char *)(((uintptr_t)raw + align + align - 1) & ~(align - 1));
-	munmap(raw, p - raw);
-	munmap(p + len, raw + len + 2 * align - (p + len));
-	ck_assert_int_eq(madvise(p, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE), 0);
-	return p;
-}
-
-/*
  * The page of pin @h at @off is the one the process maps at @addr, and
  * the device sees the process's writes, the process the device's if the
  * pin is @writable: 0, or -1 with what differed in @why.
@@ -146,9 +126,10 @@ START_TEST(ksm_leaves_pinned_pages)
 {
 	const int huge = _i == MEM_THP;
 	const size_t len = huge ? HUGE : 4 * PAGE, n = len / PAGE;
+	const size_t align = huge ? HUGE : PAGE;
 	struct pinctl *ctx = pt_open();
-	char *pinned = map_anon(len, huge);
-	char *a = map_anon(len, huge), *b = map_anon(len, huge);
+	char *pinned = mem_map_anon(len, align, huge);
+	char *a = mem_map_anon(len, align, huge), *b = mem_map_anon(len, align, huge);
 	long run0 = procfs_read_long(KSM "run");
 	long sleep0 = procfs_read_long(KSM "sleep_millisecs");
 	char why[256] = "";
@@ -205,7 +186,7 @@ END_TEST
 START_TEST(collapse_leaves_pinned_pages)
 {
 	struct pinctl *ctx = pt_open();
-	char *pinned = map_anon(HUGE, 1), *copy = map_anon(HUGE, 1);
+	char *pinned = mem_map_anon(HUGE, HUGE, 1), *copy = mem_map_anon(HUGE, HUGE, 1);
 	char why[256] = "";
 	int ret, err;
 	uint64_t h;
@@ -255,7 +236,7 @@ static int node_of(char *addr)
 START_TEST(move_pages_leaves_pinned_pages)
 {
 	struct pinctl *ctx = pt_open();
-	char *buf = map_anon(2 * PAGE, 0);
+	char *buf = mem_map_anon(2 * PAGE, PAGE, 0);
 	void *pages[2] = { buf, buf + PAGE };
 	int nodes[2], status[2], from;
 	char why[256] = "";
@@ -324,7 +305,7 @@ static int was_movable(struct pinctl *ctx, char *addr)
 START_TEST(longterm_pin_of_a_pinned_movable_page)
 {
 	struct pinctl *ctx = pt_open();
-	char *buf = map_anon(2 * PAGE, 0);
+	char *buf = mem_map_anon(2 * PAGE, PAGE, 0);
 	struct pinctl_stats s0, s;
 	struct pinctl_page page;
 	char why[256] = "";
@@ -369,24 +350,10 @@ static const char *one_node(void)
 	       "one NUMA node (boot with numa=fake=2)" : NULL;
 }
 
-/* Whether a node has memory in ZONE_MOVABLE, from /proc/zoneinfo. */
+/* Why no case of ZONE_MOVABLE can run: it has no memory. */
 static const char *no_movable_zone(void)
 {
-	FILE *f = fopen("/proc/zoneinfo", "re");
-	char line[256];
-	long present = 0;
-	int in = 0;
-
-	if (!f)
-		return "/proc/zoneinfo unreadable";
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "Node ", 5))
-			in = strstr(line, "zone  Movable") != NULL;
-		else if (in && present == 0)
-			sscanf(line, " present %ld", &present);
-	}
-	fclose(f);
-	return present > 0 ? NULL : "no ZONE_MOVABLE (boot with movablecore=)";
+	return procfs_zone_managed("Movable") > 0 ? NULL : "no ZONE_MOVABLE (boot with movablecore=)";
 }
 
 Suite *suite_move(struct pt_run *run)

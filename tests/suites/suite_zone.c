@@ -58,26 +58,6 @@ static const char *zoneinfo_name(uint32_t zone)
 	return zone < sizeof(names) / sizeof(names[0]) ? names[zone] : NULL;
 }
 
-/* The managed pages of the zone @name on all nodes (/proc/zoneinfo). */
-static long zone_managed(const char *name)
-{
-	FILE *f = fopen("/proc/zoneinfo", "r");
-	char line[256], zone[32];
-	long sum = 0, n;
-	int in = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
-			in = !strcmp(zone, name);
-		else if (in && sscanf(line, " managed %ld", &n) == 1)
-			sum += n;
-	}
-	fclose(f);
-	return sum;
-}
-
 /*
  * Why no case can run: no ZONE_MOVABLE, or none of 4 MiB of anonymous
  * memory touched now landed there (PROBE).  NULL when some did.
@@ -90,7 +70,7 @@ static const char *movable_missing(void)
 	size_t i, in = 0;
 	char *buf;
 
-	if (zone_managed("Movable") <= 0)
+	if (procfs_zone_managed("Movable") <= 0)
 		return "no ZONE_MOVABLE (boot with movablecore=)";
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
@@ -253,7 +233,7 @@ START_TEST(every_page_has_its_zone)
 		int pinnable = !!(p[i].flags & PINCTL_PAGE_LONGTERM_PINNABLE);
 
 		ck_assert_msg(p[i].flags & PINCTL_PAGE_PRESENT, "page %zu not present", i);
-		ck_assert_msg(name && zone_managed(name) > 0,
+		ck_assert_msg(name && procfs_zone_managed(name) > 0,
 			      "%s page %zu: zone %u, which /proc/zoneinfo has no pages in",
 			      mem_name(kind), i, p[i].zone);
 		ck_assert_msg(!(p[i].flags & PINCTL_PAGE_CMA) ||
@@ -366,6 +346,7 @@ END_TEST
  * calls it too: a long-term pin of a hugetlb page in ZONE_MOVABLE WARNs
  * there (mm/hugetlb.c, WARN_ON_ONCE(!try_grab_folio())) and fails with
  * ENOMEM instead of migrating.  follow_hugetlb_page() is gone in 6.12.
+ * The reproducer: findings/hugetlb-longterm-movable (docs/findings.md, 3).
  */
 static const char *hugetlb_longterm_broken(enum mem_kind kind)
 {

@@ -171,10 +171,12 @@ soak: deps all tests
 		PINTEST_STRESS_ONLY="$(SCENARIOS)" \
 		PINTEST_TESTS=tests/pintest-soak tests/shell/run-suites
 
-# the reproducers of docs/findings.md in the VM: each finding's verdict on KERNEL
+# the reproducers of docs/findings.md in the VM: each finding's verdict on
+# KERNEL; APPEND=ARGS adds to the kernel's command line (movablecore=512M
+# for hugetlb-longterm-movable); FINDINGS=NAME... picks some
 findings: deps all
 	$(MAKE) -C findings
-	vm/vm-check $(VM_ARGS) -- findings/run
+	vm/vm-check $(VM_ARGS) $(if $(APPEND),--append "$(APPEND)") -- findings/run $(FINDINGS)
 .PHONY: findings
 
 install: all

@@ -7,8 +7,10 @@
 #ifndef FINDING_H
 #define FINDING_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 enum verdict { SHOWN = 0, NOT_SHOWN = 1, SKIP = 4 };
 
@@ -26,6 +28,27 @@ verdict(const char *name, enum verdict v, const char *fmt, ...)
 	va_end(ap);
 	printf(")\n");
 	return v;
+}
+
+/*
+ * Whether a record of the kernel log, from where @kmsg (/dev/kmsg opened
+ * O_NONBLOCK) stands to its end, is one @match() takes.
+ */
+static inline int log_shows(int kmsg, int (*match)(const char *rec))
+{
+	char rec[8192];
+	int seen = 0;
+	ssize_t n;
+
+	while ((n = read(kmsg, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten: read on */
+		if (n < 0)
+			break;		/* EAGAIN: no more */
+		rec[n] = 0;
+		seen |= match(rec);
+	}
+	return seen;
 }
 
 #endif /* FINDING_H */

@@ -93,22 +93,10 @@ static int have_movable_zone(void)
 	return managed > 0;
 }
 
-/* Whether the kernel log, from where @kmsg stands, shows the WARN. */
-static int saw_warn(int kmsg)
+/* A record of the WARN. */
+static int is_warn(const char *rec)
 {
-	char rec[8192];
-	int seen = 0;
-	ssize_t n;
-
-	while ((n = read(kmsg, rec, sizeof(rec) - 1)) != 0) {
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten: read on */
-		if (n < 0)
-			break;		/* EAGAIN: no more */
-		rec[n] = 0;
-		seen |= strstr(rec, "WARNING:") && strstr(rec, "follow_hugetlb_page");
-	}
-	return seen;
+	return strstr(rec, "WARNING:") && strstr(rec, "follow_hugetlb_page");
 }
 
 /* The first of the module's long-term methods, slow paths first; 0 if none. */
@@ -139,7 +127,7 @@ static int reproduce(struct pinctl *ctx, int kmsg, char *buf, size_t len,
 	ret = pinctl_pin(ctx, buf, len, PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM | method, &h);
 	if (ret == -ENOMEM)
 		return verdict(NAME, SHOWN, "the long-term pin failed with ENOMEM%s",
-			       saw_warn(kmsg) ? " after a WARNING in follow_hugetlb_page()" :
+			       log_shows(kmsg, is_warn) ? " after a WARNING in follow_hugetlb_page()" :
 			       "; no WARNING (WARN_ON_ONCE: once a boot)");
 	if (ret)
 		return verdict(NAME, SKIP, "the long-term pin failed with %s, not this "

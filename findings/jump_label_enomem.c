@@ -59,23 +59,11 @@ static int read_word(const char *path, char *buf)
 	return ret;
 }
 
-/* Whether the kernel log, from where @kmsg stands, shows the WARN. */
-static int saw_warn(int kmsg)
+/* A record of the WARN. */
+static int is_warn(const char *rec)
 {
-	char rec[8192];
-	int seen = 0;
-	ssize_t n;
-
-	while ((n = read(kmsg, rec, sizeof(rec) - 1)) != 0) {
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten: read on */
-		if (n < 0)
-			break;		/* EAGAIN: no more */
-		rec[n] = 0;
-		seen |= strstr(rec, "jump_label may not work properly") ||
-			strstr(rec, "jump_label_module_notify");
-	}
-	return seen;
+	return strstr(rec, "jump_label may not work properly") ||
+	       strstr(rec, "jump_label_module_notify");
 }
 
 struct sweep {
@@ -102,7 +90,7 @@ static void sweep(int ko, int kmsg, struct sweep *s)
 		left = atol(nth);
 		if (!ret)
 			pinctl_module_unload();
-		if (saw_warn(kmsg)) {
+		if (log_shows(kmsg, is_warn)) {
 			s->warned = 1;
 			printf(NAME ": fault %ld of the load: the kernel WARNed in "
 			       "jump_label_module_notify(); the load returned %s\n",

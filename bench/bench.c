@@ -273,15 +273,19 @@ static double gup_test_cost(const struct bench *b, char *p, unsigned long cmd)
 	return median(v, RUNS);
 }
 
-static const struct {
-	const char *name;
-	unsigned int flags;
-} methods[] = {
-	{ "fast", PINCTL_PIN_WRITE | PINCTL_PIN_FAST },
-	{ "locked", PINCTL_PIN_WRITE | PINCTL_PIN_LOCKED },
-	{ "unlocked", PINCTL_PIN_WRITE | PINCTL_PIN_UNLOCKED },
-	{ "fast+longterm", PINCTL_PIN_WRITE | PINCTL_PIN_FAST | PINCTL_PIN_LONGTERM },
+static const unsigned int methods[] = {
+	PINCTL_PIN_WRITE | PINCTL_PIN_FAST,
+	PINCTL_PIN_WRITE | PINCTL_PIN_LOCKED,
+	PINCTL_PIN_WRITE | PINCTL_PIN_UNLOCKED,
+	PINCTL_PIN_WRITE | PINCTL_PIN_FAST | PINCTL_PIN_LONGTERM,
 };
+
+/* "fast", "fast+longterm" */
+static void method_label(unsigned int flags, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", pinctl_method_name(flags),
+		 flags & PINCTL_PIN_LONGTERM ? "+longterm" : "");
+}
 
 static void bench_pins(const struct bench *b)
 {
@@ -296,21 +300,23 @@ static void bench_pins(const struct bench *b)
 		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
 			struct pin_cost c;
 			double overhead;
-			int ret = pin_cost(b->ctx, p, b->bytes, methods[m].flags, &c);
+			char name[32];
+			int ret = pin_cost(b->ctx, p, b->bytes, methods[m], &c);
 
+			method_label(methods[m], name, sizeof(name));
 			if (ret) {
-				printf("%-8s %-14s failed: %s\n", kind_name[k], methods[m].name,
+				printf("%-8s %-14s failed: %s\n", kind_name[k], name,
 				       strerror(-ret));
 				continue;
 			}
 			overhead = (c.pin_wall + c.unpin_wall) / (c.pin_kernel + c.unpin_kernel) - 1;
 			printf("%-8s %-14s %10.1f %10.1f %10.1f %10.1f %8.1f%%\n", kind_name[k],
-			       methods[m].name, c.pin_wall / pages, c.pin_kernel / pages,
+			       name, c.pin_wall / pages, c.pin_kernel / pages,
 			       c.unpin_wall / pages, c.unpin_kernel / pages, overhead * 100);
 			json("\"bench\": \"pin\", \"memory\": \"%s\", \"method\": \"%s\", \"bytes\": %zu, "
 			     "\"pin_ns_per_page\": %.2f, \"pin_kernel_ns_per_page\": %.2f, "
 			     "\"unpin_ns_per_page\": %.2f, \"unpin_kernel_ns_per_page\": %.2f, "
-			     "\"ioctl_overhead\": %.4f", kind_name[k], methods[m].name, b->bytes,
+			     "\"ioctl_overhead\": %.4f", kind_name[k], name, b->bytes,
 			     c.pin_wall / pages, c.pin_kernel / pages, c.unpin_wall / pages,
 			     c.unpin_kernel / pages, overhead);
 		}

@@ -612,3 +612,40 @@ PINCTL_EXPORT uint64_t pinctl_pattern_check(const void *buf, uint64_t offset,
 	}
 	return bad;
 }
+
+/* Since 1.4: the methods' names, which pinctl, bench and the tests print. */
+static const struct {
+	unsigned int flag;
+	const char *name;
+} method_names[] = {
+	{ PINCTL_PIN_FAST, "fast" },
+	{ PINCTL_PIN_LOCKED, "locked" },
+	{ PINCTL_PIN_UNLOCKED, "unlocked" },
+	{ PINCTL_PIN_MEMFD, "memfd" },
+	{ PINCTL_PIN_REMOTE, "remote" },
+};
+#define NMETHOD_NAMES (sizeof(method_names) / sizeof(method_names[0]))
+
+PINCTL_EXPORT const char *pinctl_method_name(unsigned int flags)
+{
+	unsigned int method = flags & ~(PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM);
+
+	if (!method)
+		method = PINCTL_PIN_FAST;
+	for (size_t i = 0; i < NMETHOD_NAMES; i++) {
+		if (method == method_names[i].flag)
+			return method_names[i].name;
+	}
+	return NULL;	/* two methods, or a bit that names none */
+}
+
+PINCTL_EXPORT int pinctl_method_flag(const char *name, unsigned int *flag)
+{
+	for (size_t i = 0; i < NMETHOD_NAMES; i++) {
+		if (!strcmp(name, method_names[i].name)) {
+			*flag = method_names[i].flag;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

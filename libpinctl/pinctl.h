@@ -240,6 +240,14 @@ void pinctl_pattern_fill(void *buf, uint64_t offset, size_t len,
 uint64_t pinctl_pattern_check(const void *buf, uint64_t offset, size_t len,
 			      uint64_t seed, uint64_t *first_mismatch);
 
+/*
+ * Since 1.4: the name of the method @flags selects (pinctl_pin() flags,
+ * "fast" when none, or one bit of info's methods), NULL for two methods
+ * or an unknown bit; and the method flag a name stands for, or -EINVAL.
+ */
+const char *pinctl_method_name(unsigned int flags);
+int pinctl_method_flag(const char *name, unsigned int *flag);
+
 int pinctl_module_load(const char *ko_path);
 int pinctl_module_unload(void);
 int pinctl_module_loaded(void);

@@ -155,12 +155,15 @@ static int cmd_info(void)
 	printf("kernel          %u.%u.%u\n", info.kernel_version >> 16,
 	       (info.kernel_version >> 8) & 0xff, info.kernel_version & 0xff);
 	printf("page_size       %u\n", info.page_size);
-	printf("methods        %s%s%s%s%s\n",
-	       info.methods & PINCTL_PIN_FAST ? " fast" : "",
-	       info.methods & PINCTL_PIN_LOCKED ? " locked" : "",
-	       info.methods & PINCTL_PIN_UNLOCKED ? " unlocked" : "",
-	       info.methods & PINCTL_PIN_MEMFD ? " memfd" : "",
-	       info.methods & PINCTL_PIN_REMOTE ? " remote" : "");
+	printf("methods        ");
+	/* one name a bit of methods (which holds no WRITE or LONGTERM) */
+	for (uint32_t bit = 1; bit; bit <<= 1) {
+		const char *name = info.methods & bit ? pinctl_method_name(bit) : NULL;
+
+		if (name)
+			printf(" %s", name);
+	}
+	printf("\n");
 	printf("max_pin_pages   %u\n", info.max_pin_pages);
 	printf("max_handles     %u\n", info.max_handles);
 	printf("device          %s", device_path_name(info.device_path));
@@ -364,6 +367,7 @@ static int parse_target(int argc, char **argv, struct target *t)
 		{ "hold", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned int method;
 	uint64_t v;
 	int c;
 
@@ -390,16 +394,14 @@ static int parse_target(int argc, char **argv, struct target *t)
 			t->flags |= PINCTL_PIN_LONGTERM;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "fast"))
-				t->flags |= PINCTL_PIN_FAST;
-			else if (!strcmp(optarg, "locked"))
-				t->flags |= PINCTL_PIN_LOCKED;
-			else if (!strcmp(optarg, "unlocked"))
-				t->flags |= PINCTL_PIN_UNLOCKED;
-			else if (!strcmp(optarg, "memfd"))
+			/* REMOTE needs a pidfd, which pin does not take */
+			if (pinctl_method_flag(optarg, &method) ||
+			    method == PINCTL_PIN_REMOTE)
+				return -EINVAL;
+			if (method == PINCTL_PIN_MEMFD)
 				t->by_file = 1;
 			else
-				return -EINVAL;
+				t->flags |= method;
 			break;
 		case 'd':
 			t->dirty = 1;

@@ -45,12 +45,6 @@ struct attempt {
 	size_t tail;		/* pin only the last @tail pages of the first folio */
 };
 
-static const char *method_name(unsigned int flags)
-{
-	return flags & PINCTL_PIN_LOCKED ? "locked" :
-	       flags & PINCTL_PIN_UNLOCKED ? "unlocked" : "fast";
-}
-
 struct books {
 	long acquired, released;
 };
@@ -182,7 +176,7 @@ static void describe(const struct attempt *a, char *why, size_t size)
 		snprintf(why, size, "PIN_MEMFD of %s: ", mem_name(a->kind));
 	else
 		snprintf(why, size, "%s %s%s%s%s: ", mem_name(a->kind),
-			 method_name(a->flags),
+			 pinctl_method_name(a->flags),
 			 a->flags & PINCTL_PIN_LONGTERM ? " longterm" : "",
 			 a->flags & PINCTL_PIN_WRITE ? "" : " read-only", tail);
 }

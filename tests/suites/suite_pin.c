@@ -23,12 +23,6 @@ static const unsigned int methods[] = {
 	PINCTL_PIN_FAST, PINCTL_PIN_LOCKED, PINCTL_PIN_UNLOCKED,
 };
 
-static const char *method_name(unsigned int flags)
-{
-	return flags & PINCTL_PIN_LOCKED ? "locked" :
-	       flags & PINCTL_PIN_UNLOCKED ? "unlocked" : "fast";
-}
-
 /* What QUERY must say about a page of @kind that we hold pinned. */
 static void check_pinned_page(const struct test_mem *m,
 			      const struct pinctl_page *p, size_t i)
@@ -147,7 +141,7 @@ static void roundtrip(enum mem_kind kind, unsigned int flags)
 		goto out;
 	}
 	ck_assert_msg(ret == 0, "pin %s (%s): %s", mem_name(kind),
-		      method_name(flags), strerror(-ret));
+		      pinctl_method_name(flags), strerror(-ret));
 	pt_stats(ctx, &during);
 	ck_assert_uint_eq(during.live_pins, before.live_pins + 1);
 	ck_assert_uint_eq(during.live_pages, before.live_pages + n);

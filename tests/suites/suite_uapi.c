@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ABI itself, checked without the module: struct sizes and offsets
- * never change, and the FILL/VERIFY pattern is splitmix64.
+ * never change, the FILL/VERIFY pattern is splitmix64, and each pin
+ * method has its one name.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <linux/pintest.h>
 
@@ -83,6 +86,57 @@ START_TEST(pattern_fill_and_check_agree)
 }
 END_TEST
 
+/* Each method's name is its flag's, PINCTL_PIN_ cut off, in lower case. */
+#define METHOD(m) { PINCTL_PIN_##m, #m }
+
+START_TEST(method_names_and_flags)
+{
+	static const struct {
+		unsigned int flag;
+		const char *upper;
+	} methods[] = {
+		METHOD(FAST), METHOD(LOCKED), METHOD(UNLOCKED), METHOD(MEMFD),
+		METHOD(REMOTE),
+	};
+	const size_t n = sizeof(methods) / sizeof(methods[0]);
+	unsigned int flag;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = pinctl_method_name(methods[i].flag);
+		char want[16] = "";
+
+		for (size_t c = 0; methods[i].upper[c]; c++)
+			want[c] = tolower((unsigned char)methods[i].upper[c]);
+		ck_assert_ptr_nonnull(name);
+		ck_assert_str_eq(name, want);
+		flag = 0;
+		ck_assert_int_eq(pinctl_method_flag(name, &flag), 0);
+		ck_assert_uint_eq(flag, methods[i].flag);
+		/* WRITE and LONGTERM are not methods */
+		ck_assert_str_eq(pinctl_method_name(methods[i].flag | PINCTL_PIN_WRITE |
+						    PINCTL_PIN_LONGTERM), name);
+		for (size_t j = 0; j < n; j++) {
+			if (j != i)
+				ck_assert_ptr_null(pinctl_method_name(methods[i].flag |
+								      methods[j].flag));
+		}
+	}
+	/* no method is FAST, pinctl_pin()'s default */
+	ck_assert_str_eq(pinctl_method_name(0), pinctl_method_name(PINCTL_PIN_FAST));
+	ck_assert_str_eq(pinctl_method_name(PINCTL_PIN_WRITE), pinctl_method_name(0));
+	ck_assert_ptr_null(pinctl_method_name(1U << 7));
+	ck_assert_ptr_null(pinctl_method_name(PINCTL_PIN_FAST | 1U << 31));
+	/* a name is one method's, exactly; *flag is left as it was */
+	flag = 12345;
+	ck_assert_int_eq(pinctl_method_flag("slow", &flag), -EINVAL);
+	ck_assert_int_eq(pinctl_method_flag("", &flag), -EINVAL);
+	ck_assert_int_eq(pinctl_method_flag("FAST", &flag), -EINVAL);
+	ck_assert_int_eq(pinctl_method_flag("fast ", &flag), -EINVAL);
+	ck_assert_int_eq(pinctl_method_flag("fast,locked", &flag), -EINVAL);
+	ck_assert_uint_eq(flag, 12345);
+}
+END_TEST
+
 Suite *suite_uapi(struct pt_run *run)
 {
 	TCase *tc;
@@ -92,5 +146,6 @@ Suite *suite_uapi(struct pt_run *run)
 	PT_ADD(run, tc, struct_layout, NULL);
 	PT_ADD(run, tc, pattern_is_splitmix64, NULL);
 	PT_ADD(run, tc, pattern_fill_and_check_agree, NULL);
+	PT_ADD(run, tc, method_names_and_flags, NULL);
 	return s;
 }

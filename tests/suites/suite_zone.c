@@ -35,7 +35,6 @@
 static const unsigned int methods[] = {
 	PINCTL_PIN_FAST, PINCTL_PIN_LOCKED, PINCTL_PIN_UNLOCKED,
 };
-static const char *const method_names[] = { "fast", "locked", "unlocked" };
 #define NMETHODS ((int)(sizeof(methods) / sizeof(methods[0])))
 
 static const int kinds[] = { MEM_ANON, MEM_THP, MEM_HUGETLB, MEM_MEMFD };
@@ -205,7 +204,8 @@ static void check_migrated(struct pinctl *ctx, uint64_t h, const struct test_mem
 
 static void describe(char *buf, size_t size, int method, enum mem_kind kind)
 {
-	snprintf(buf, size, "%s %s", method_names[method], mem_name(kind));
+	snprintf(buf, size, "%s %s", pinctl_method_name(methods[method]),
+		 mem_name(kind));
 }
 
 /*

@@ -219,7 +219,7 @@ help:
 	'  check-device       the device suite on the edu device for KERNEL, in each of DEVICE_CONFIGS' \
 	'  soak               the stress suite only, SECONDS per scenario (SCENARIOS narrows it)' \
 	'  fuzz               the ioctl fuzzer for SECONDS with SEED' \
-	'  findings           the reproducers of docs/findings.md on KERNEL: SHOWN, NOT SHOWN or SKIP each' \
+	'  findings           the reproducers of docs/findings.md on KERNEL (APPEND=, FINDINGS=): SHOWN, NOT SHOWN or SKIP each' \
 	'  bench              pin, unpin, DMA, QUERY and device costs; build/bench.log, build/bench.json, goals' \
 	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN (FLAVOUR=kcsan: KCSAN), lockdep, fault injection' \
 	'  check-debug        every suite and the fault-injection sweep on the debug kernel (FLAVOUR=kcsan: the KCSAN one)' \
@@ -241,7 +241,7 @@ help:
 	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
 	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, MUTANTS, ONLY,' \
-	'  BASELINE, FLAVOUR, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
+	'  BASELINE, FLAVOUR, APPEND, FINDINGS, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
 .PHONY: all deps deps-check modules lib tools tests run check check-native kselftest-install deb \
 	check-lava check-upstream check-upstream-diff check-device debug-kernel check-debug coverage mutants bench fuzz soak \

@@ -99,10 +99,11 @@ kselftest-install: all tests
 # pintest's LAVA job run as a lab's worker runs it (lava-run, no server):
 # KERNEL's kselftest package on a QEMU device of lava-server's device type
 # qemu, every KTAP case a LAVA result; LAVA_TESTS="-t pintest:SUITE ..."
-# picks suites (default: all)
+# picks suites (default: all), LAVA_DEVICE=edu-iommu gives the device QEMU's
+# edu behind Intel's vIOMMU (for the device suite)
 check-lava: deps
 	$(MAKE) kselftest-install INSTALL_PATH=$(CURDIR)/build/kselftest
-	scripts/check-lava $(KERNEL) $(LAVA_TESTS)
+	LAVA_DEVICE="$(LAVA_DEVICE)" scripts/check-lava $(KERNEL) $(LAVA_TESTS)
 
 
 # The kernel's own GUP selftests (gup_test, gup_longterm, cow) of
@@ -240,7 +241,7 @@ help:
 	'  check-movable-vm, check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
 	'Variables: KERNEL (6.1; 6.12 7.3 latest debug debug-7.3), KERNELS (6.1 6.12 7.3),' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
-	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, MUTANTS, ONLY,' \
+	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, LAVA_DEVICE, MUTANTS, ONLY,' \
 	'  BASELINE, FLAVOUR, APPEND, FINDINGS, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
 .PHONY: all deps deps-check modules lib tools tests run check check-native kselftest-install deb \

@@ -21,6 +21,8 @@
 #include "fuzz_worker.h"
 #include "util.h"
 
+#define CHECKED_PAGES	16	/* at most, in one checked pin */
+
 void fuzz_release_kept(struct worker *w)
 {
 	w->writing = 0;
@@ -55,7 +57,7 @@ static void fuzz_stop_writers(struct worker *w)
  */
 static int any_in_movable(struct worker *w, size_t first, size_t n)
 {
-	struct pinctl_page p[16];
+	struct pinctl_page p[CHECKED_PAGES];
 
 	if (pinctl_probe(w->own, w->arena + first * PAGE, n * PAGE, p))
 		return 0;
@@ -72,7 +74,8 @@ void fuzz_op_integrity(struct worker *w)
 		PINCTL_PIN_REMOTE,	/* its own memory, by its own pidfd */
 	};
 	size_t first = fuzz_below(w, ARENA_PAGES);
-	size_t n = 1 + fuzz_below(w, ARENA_PAGES - first < 16 ? ARENA_PAGES - first : 16);
+	size_t n = 1 + fuzz_below(w, ARENA_PAGES - first < CHECKED_PAGES ?
+						  ARENA_PAGES - first : CHECKED_PAGES);
 	unsigned int method = methods[fuzz_below(w, 4)];
 	unsigned int flags = PINCTL_PIN_WRITE | method |
 			     (fuzz_chance(w, 30) && method & w->longterm_methods ?

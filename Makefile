@@ -148,7 +148,13 @@ check-debug: debug-kernel
 	$(MAKE) check-one KDIR=$(DEBUG_TREE) MEM=3072
 	vm/vm-check --kernel $(DEBUG_TREE) --mem 3072 -- tests/fault-sweep
 
-coverage: debug-kernel lib tools tests
+# both debug kernels, each boot of scripts/coverage's table (a boot whose
+# inputs have not changed is not booted again); fails below the floor
+coverage: lib tools tests
+	@scripts/deps --kernel debug
+	@scripts/deps --kernel debug-7.3
+	vm/kernels/debug-kernel
+	vm/kernels/debug-kernel 7.3
 	scripts/coverage
 
 # Mutation testing (docs/mutants.md): every patch of MUTANTS (mutants/)
@@ -224,7 +230,7 @@ help:
 	'  bench              pin, unpin, DMA, QUERY and device costs; build/bench.log, build/bench.json, goals' \
 	'  debug-kernel       build the debug kernel (KERNEL=7.3: 7.3'"'"'s) with KASAN (FLAVOUR=kcsan: KCSAN), lockdep, fault injection' \
 	'  check-debug        every suite and the fault-injection sweep on the debug kernel (FLAVOUR=kcsan: the KCSAN one)' \
-	'  coverage           the same with the module built for gcov: build/coverage/' \
+	'  coverage           driver coverage over both debug kernels and the device: build/coverage/ (floor 95%/85%)' \
 	'  mutants            does pintest catch a broken kernel? each patch of MUTANTS (ONLY=, BASELINE=) against 7.3' \
 	'  check-upstream     the kernel'"'"'s own GUP selftests of UPSTREAM, without and with pintest'"'"'s gup_test' \
 	'  check-upstream-diff  the same selftests against the kernel'"'"'s gup_test and pintest'"'"'s' \

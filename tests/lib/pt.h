@@ -145,6 +145,7 @@ long pt_vmpin_kb(void);
 void pt_nothing_left(struct pinctl *ctx, const struct pinctl_stats *s0,
 		     long vm0);
 void pt_drop_caches(void);
+int pt_drain_lru(void);
 void pt_file_is_zero(int fd, uint64_t off, size_t len);
 char *pt_anon(size_t len);
 uint64_t pt_pfn_at(struct pinctl *ctx, const void *addr);
@@ -187,5 +188,7 @@ char *mem_map_anon(size_t len, size_t align, int huge);
 int mem_unmap(struct test_mem *m);
 void mem_destroy(struct test_mem *m);
 int mem_is_file(enum mem_kind kind);
+int mem_check_disk(const struct test_mem *m, size_t len, uint64_t seed,
+		   char *why, size_t size);
 
 #endif /* PT_H */

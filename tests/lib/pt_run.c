@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -465,4 +466,36 @@ int pt_edu_behind_iommu(void)
 	struct pinctl_info2 info;
 
 	return !pt_info(&info) && info.device_path == PINCTL_DEVICE_IOMMU;
+}
+
+/*
+ * Empties every CPU's LRU caches, where a folio waiting holds a
+ * reference for as long as other work on that CPU leaves it there:
+ * migrate_pages() from the nodes with memory to the same nodes moves
+ * nothing but first calls lru_cache_disable(), which drains them all.
+ * 0 or -errno.
+ */
+int pt_drain_lru(void)
+{
+	unsigned long nodes[16] = { 0 };
+	const unsigned int max = 8 * sizeof(nodes);
+	unsigned int a, b;
+	int c = ',';
+	FILE *f = fopen("/sys/devices/system/node/has_memory", "re");
+
+	if (!f)
+		return -errno;
+	/* a list such as "0" or "0-1,3" */
+	while (c == ',' && fscanf(f, "%u", &a) == 1) {
+		b = a;
+		c = fgetc(f);
+		if (c == '-' && fscanf(f, "%u", &b) == 1)
+			c = fgetc(f);
+		for (; a <= b && a < max; a++)
+			nodes[a / (8 * sizeof(long))] |= 1UL << (a % (8 * sizeof(long)));
+	}
+	fclose(f);
+	if (syscall(SYS_migrate_pages, 0, max, nodes, nodes) < 0)
+		return -errno;
+	return 0;
 }

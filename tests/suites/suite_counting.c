@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -73,43 +72,11 @@ static void read_books(struct books *b)
 		      "/proc/vmstat has no nr_foll_pin_acquired/released");
 }
 
-/*
- * Empties every CPU's LRU caches, where a folio waiting holds a
- * reference for as long as other work on that CPU leaves it there:
- * migrate_pages() from the nodes with memory to the same nodes moves
- * nothing but first calls lru_cache_disable(), which drains them all.
- * 0 or -errno.
- */
-static int drain_lru(void)
-{
-	unsigned long nodes[16] = { 0 };
-	const unsigned int max = 8 * sizeof(nodes);
-	unsigned int a, b;
-	int c = ',';
-	FILE *f = fopen("/sys/devices/system/node/has_memory", "re");
-
-	if (!f)
-		return -errno;
-	/* a list such as "0" or "0-1,3" */
-	while (c == ',' && fscanf(f, "%u", &a) == 1) {
-		b = a;
-		c = fgetc(f);
-		if (c == '-' && fscanf(f, "%u", &b) == 1)
-			c = fgetc(f);
-		for (; a <= b && a < max; a++)
-			nodes[a / (8 * sizeof(long))] |= 1UL << (a % (8 * sizeof(long)));
-	}
-	fclose(f);
-	if (syscall(SYS_migrate_pages, 0, max, nodes, nodes) < 0)
-		return -errno;
-	return 0;
-}
-
 static const char *cannot_count(void)
 {
 	if (getuid())
 		return "needs root (stat_refresh, PFNs)";
-	if (drain_lru())
+	if (pt_drain_lru())
 		return "migrate_pages() cannot drain the LRU caches (CONFIG_NUMA)";
 	return NULL;
 }
@@ -301,7 +268,7 @@ END_TEST
 static void probe_settled(struct pinctl *ctx, const struct test_mem *m,
 			  struct pinctl_page *pages)
 {
-	ck_assert_int_eq(drain_lru(), 0);
+	ck_assert_int_eq(pt_drain_lru(), 0);
 	ck_assert_int_eq(pinctl_probe(ctx, m->addr, m->len, pages), 0);
 }
 
@@ -358,7 +325,7 @@ static int refcount_once(const struct attempt *a, char *why, size_t size)
 
 	probe_settled(ctx, &m, before);
 	ck_assert_int_eq(take_pin(ctx, a, &m, &h, &units), 0);
-	ck_assert_int_eq(drain_lru(), 0);
+	ck_assert_int_eq(pt_drain_lru(), 0);
 	ck_assert_int_eq(pinctl_query(ctx, h, 0, n, during), 0);
 	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
 	probe_settled(ctx, &m, after);

@@ -99,36 +99,6 @@ out:
 }
 
 /*
- * The first @len bytes of @m's file on the disk (O_DIRECT, past the page
- * cache) are the pattern of @seed: 0, or -1 with what was not in @why.
- */
-static int check_disk(const struct test_mem *m, size_t len, uint64_t seed,
-		      char *why, size_t size)
-{
-	int fd = open(m->path, O_RDONLY | O_DIRECT);
-	uint64_t bad = 0, first = 0;
-	void *buf = NULL;
-	ssize_t got = -1;
-
-	if (fd >= 0 && !posix_memalign(&buf, PAGE, len)) {
-		got = pread(fd, buf, len, 0);
-		if (got == (ssize_t)len)
-			bad = pinctl_pattern_check(buf, 0, len, seed, &first);
-	}
-	if (got != (ssize_t)len)
-		snprintf(why, size, "O_DIRECT read of %s: %zd of %zu bytes: %s",
-			 m->path, got, len, strerror(errno));
-	else if (bad)
-		snprintf(why, size, "%s: %llu bytes on the disk are not the device's, "
-			 "from offset %llu", mem_name(m->kind),
-			 (unsigned long long)bad, (unsigned long long)first);
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return why[0] ? -1 : 0;
-}
-
-/*
  * Which pages of the first @len bytes of @fd are in the page cache, into
  * @vec: mincore() of a mapping never touched.  0, or -1 with why in @why.
  */
@@ -216,7 +186,7 @@ static void evict_pinned(enum mem_kind kind, enum evict how, uint64_t seed)
 	if (m.addr)
 		PT_EXPECT_EQ(mem_unmap(&m), 0, why, out);
 	PT_EXPECT_EQ(procfs_write("/proc/sys/vm/drop_caches", "1"), 0, why, out);
-	check_disk(&m, len, seed, why, sizeof(why));
+	mem_check_disk(&m, len, seed, why, sizeof(why));
 out:
 	pinctl_close(ctx);	/* releases a pin still held */
 	mem_destroy(&m);

@@ -118,6 +118,7 @@ Suite *suite_errors(struct pt_run *run);
 Suite *suite_lifetime(struct pt_run *run);
 Suite *suite_file(struct pt_run *run);
 Suite *suite_reclaim(struct pt_run *run);
+Suite *suite_dio(struct pt_run *run);
 Suite *suite_stress(struct pt_run *run);
 Suite *suite_integration(struct pt_run *run);
 Suite *suite_fuzz(struct pt_run *run);

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_interfaces(&run));
 	srunner_add_suite(sr, suite_file(&run));
 	srunner_add_suite(sr, suite_reclaim(&run));
+	srunner_add_suite(sr, suite_dio(&run));
 	srunner_add_suite(sr, suite_memfd(&run));
 	srunner_add_suite(sr, suite_device(&run));
 	srunner_add_suite(sr, suite_counting(&run));

@@ -3,7 +3,9 @@
  * fault-sweep: every allocation on the driver's paths fails once, in turn.
  * For each step (a PIN of each method and size, QUERY, PROBE, DMA, the
  * writer, UNPIN, close with pins held, PIN_MEMFD into holes and its
- * UNPIN where the kernel has memfd_pin_folios()), the Nth fault-injection point the
+ * UNPIN where the kernel has memfd_pin_folios(), DEVICE_MAP, the device's
+ * DMA and writer and the UNPIN of a mapped pin where the edu device is
+ * bound), the Nth fault-injection point the
  * task reaches is made to fail (/proc/thread-self/fail-nth, failslab and
  * fail_page_alloc), for N = 1, 2, ... until the step runs without reaching
  * the Nth.  Every failure must be a documented errno that leaves nothing
@@ -34,6 +36,7 @@ struct env {
 	int memfd;		/* 4 pages for PIN_MEMFD; -1 where there is none */
 	char *mfile;		/* the memfd, mapped shared */
 	uint64_t h;		/* the pin a step works on */
+	uint64_t dev;		/* its mapping for the device, 0 if none */
 	int failed;		/* broken invariants of this step */
 };
 
@@ -168,6 +171,49 @@ static int writer_op(struct env *e)
 	return ret ?: pinctl_dma_stop(e->ctx, e->h, NULL, NULL);
 }
 
+/* With the edu device bound: DEVICE_MAP of the pin, and the device's DMA. */
+static int device_map_op(struct env *e)
+{
+	struct pinctl_device_map_result res = { .sz = sizeof(res) };
+	int ret = pinctl_device_map(e->ctx, e->h, PINCTL_MAP_DEVICE_WRITES | PINCTL_MAP_DEVICE_READS, &res);
+
+	e->dev = ret ? 0 : res.id;
+	return ret;
+}
+
+static int device_setup(struct env *e)
+{
+	return pin_setup(e) ?: device_map_op(e);
+}
+
+static void device_undo(struct env *e)
+{
+	if (e->dev)
+		pinctl_device_unmap(e->ctx, e->dev);
+	e->dev = 0;
+	unpin_undo(e);
+}
+
+static int device_dma_op(struct env *e)
+{
+	struct pinctl_device_transfer t = {
+		.sz = sizeof(t), .op = PINCTL_DEVICE_FILL, .flags = PINCTL_DEVICE_DMA_SYNC,
+		.len = 4 * PAGE, .seed = 5,
+	};
+	int ret = pinctl_device_dma(e->ctx, e->dev, &t);
+
+	t.op = PINCTL_DEVICE_VERIFY;
+	ret = ret ?: pinctl_device_dma(e->ctx, e->dev, &t);
+	return ret ?: t.mismatches ? -EBADMSG : 0;
+}
+
+static int device_writer_op(struct env *e)
+{
+	int ret = pinctl_device_start(e->ctx, e->h, 0, 4 * PAGE, 3, 4, 0);
+
+	return ret ?: pinctl_dma_stop(e->ctx, e->h, NULL, NULL);
+}
+
 static int unpin_op(struct env *e)
 {
 	return pinctl_unpin(e->ctx, e->h, PINCTL_UNPIN_DIRTY);
@@ -193,28 +239,47 @@ struct step {
 	int pins;			/* pins the op adds when it succeeds */
 	int pages;			/* pages a failed op must leave unpinned */
 	int on_memfd;			/* those pages: of the memfd, not of buf */
+	int on_device;			/* needs the edu device bound */
 };
 
 static const struct step steps[] = {
-	{ "open", NULL, open_op, close_undo, nothing, 0, 0, 0 },
-	{ "pin fast", open_ctx, pin_fast, unpin_undo, close_undo, 1, 4, 0 },
-	{ "pin locked", open_ctx, pin_locked, unpin_undo, close_undo, 1, 4, 0 },
-	{ "pin unlocked", open_ctx, pin_unlocked, unpin_undo, close_undo, 1, 4, 0 },
-	{ "pin longterm", open_ctx, pin_longterm, unpin_undo, close_undo, 1, 4, 0 },
-	{ "pin 600 pages", open_ctx, pin_big, unpin_undo, close_undo, 1, BIG, 0 },
-	{ "query", pin_setup, query_op, unpin_undo, unpin_undo, 0, 0, 0 },
-	{ "probe", pin_setup, probe_op, unpin_undo, unpin_undo, 0, 0, 0 },
-	{ "dma", pin_setup, dma_op, unpin_undo, unpin_undo, 0, 0, 0 },
-	{ "writer", pin_setup, writer_op, unpin_undo, unpin_undo, 0, 0, 0 },
-	{ "unpin", pin_setup, unpin_op, close_undo, unpin_undo, -1, 0, 0 },
-	{ "close with a pin", pin_setup, close_with_pins_op, nothing, nothing, -1, 0, 0 },
-	{ "pin memfd", pin_memfd_open, pin_memfd_op, unpin_undo, close_undo, 1, 4, 1 },
-	{ "unpin memfd", pin_memfd_setup, unpin_op, close_undo, unpin_undo, -1, 0, 1 },
+	{ "open", NULL, open_op, close_undo, nothing, 0, 0, 0, 0 },
+	{ "pin fast", open_ctx, pin_fast, unpin_undo, close_undo, 1, 4, 0, 0 },
+	{ "pin locked", open_ctx, pin_locked, unpin_undo, close_undo, 1, 4, 0, 0 },
+	{ "pin unlocked", open_ctx, pin_unlocked, unpin_undo, close_undo, 1, 4, 0, 0 },
+	{ "pin longterm", open_ctx, pin_longterm, unpin_undo, close_undo, 1, 4, 0, 0 },
+	{ "pin 600 pages", open_ctx, pin_big, unpin_undo, close_undo, 1, BIG, 0, 0 },
+	{ "query", pin_setup, query_op, unpin_undo, unpin_undo, 0, 0, 0, 0 },
+	{ "probe", pin_setup, probe_op, unpin_undo, unpin_undo, 0, 0, 0, 0 },
+	{ "dma", pin_setup, dma_op, unpin_undo, unpin_undo, 0, 0, 0, 0 },
+	{ "writer", pin_setup, writer_op, unpin_undo, unpin_undo, 0, 0, 0, 0 },
+	{ "unpin", pin_setup, unpin_op, close_undo, unpin_undo, -1, 0, 0, 0 },
+	{ "close with a pin", pin_setup, close_with_pins_op, nothing, nothing, -1, 0, 0, 0 },
+	{ "pin memfd", pin_memfd_open, pin_memfd_op, unpin_undo, close_undo, 1, 4, 1, 0 },
+	{ "unpin memfd", pin_memfd_setup, unpin_op, close_undo, unpin_undo, -1, 0, 1, 0 },
+	{ "device map", pin_setup, device_map_op, device_undo, unpin_undo, 0, 0, 0, 1 },
+	{ "device dma", device_setup, device_dma_op, device_undo, device_undo, 0, 0, 0, 1 },
+	{ "device writer", device_setup, device_writer_op, device_undo, device_undo, 0, 0, 0, 1 },
+	{ "unpin mapped", device_setup, unpin_op, close_undo, device_undo, -1, 0, 0, 1 },
 };
 
 static int documented(int err)
 {
 	return err == ENOMEM || err == EFAULT || err == EINTR;
+}
+
+/* Whether the edu device is bound (INFO). */
+static int device_bound(void)
+{
+	struct pinctl_info2 info = { .sz = sizeof(info) };
+	struct pinctl *c;
+	int ret;
+
+	if (pinctl_open(&c, NULL))
+		return 0;
+	ret = pinctl_info2(c, &info);
+	pinctl_close(c);
+	return !ret && info.device_path != PINCTL_DEVICE_NONE;
 }
 
 /* Whether the module offers PIN_MEMFD (INFO). */
@@ -309,7 +374,7 @@ static int pintest_leaks(void)
 int main(void)
 {
 	struct env e = { 0 };
-	int passed = 0, failed = 0, leaks;
+	int passed = 0, failed = 0, leaks, device = device_bound();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (access("/proc/thread-self/fail-nth", W_OK)) {
@@ -346,6 +411,11 @@ int main(void)
 
 		if (steps[i].on_memfd && e.memfd < 0) {
 			printf("fault-sweep: %-16s SKIP: the kernel has no memfd_pin_folios() (6.10+)\n",
+			       steps[i].name);
+			continue;
+		}
+		if (steps[i].on_device && !device) {
+			printf("fault-sweep: %-16s SKIP: no edu device bound (vm/pintest-vm --device edu)\n",
 			       steps[i].name);
 			continue;
 		}

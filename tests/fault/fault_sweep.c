@@ -268,31 +268,18 @@ static int documented(int err)
 	return err == ENOMEM || err == EFAULT || err == EINTR;
 }
 
-/* Whether the edu device is bound (INFO). */
-static int device_bound(void)
+/* The module's INFO, zeroed if it cannot be asked. */
+static struct pinctl_info2 module_info(void)
 {
 	struct pinctl_info2 info = { .sz = sizeof(info) };
 	struct pinctl *c;
-	int ret;
 
 	if (pinctl_open(&c, NULL))
-		return 0;
-	ret = pinctl_info2(c, &info);
+		return (struct pinctl_info2){ 0 };
+	if (pinctl_info2(c, &info))
+		info = (struct pinctl_info2){ 0 };
 	pinctl_close(c);
-	return !ret && info.device_path != PINCTL_DEVICE_NONE;
-}
-
-/* Whether the module offers PIN_MEMFD (INFO). */
-static int memfd_pin_offered(void)
-{
-	struct pinctl_info info = { 0 };
-	struct pinctl *c;
-
-	if (pinctl_open(&c, NULL))
-		return 0;
-	pinctl_info(c, &info);
-	pinctl_close(c);
-	return !!(info.methods & PINCTL_PIN_MEMFD);
+	return info;
 }
 
 /* Sweeps one step; returns the number of faults it went through. */
@@ -374,7 +361,9 @@ static int pintest_leaks(void)
 int main(void)
 {
 	struct env e = { 0 };
-	int passed = 0, failed = 0, leaks, device = device_bound();
+	struct pinctl_info2 info = module_info();
+	int passed = 0, failed = 0, leaks;
+	int device = info.device_path != PINCTL_DEVICE_NONE;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (access("/proc/thread-self/fail-nth", W_OK)) {
@@ -397,7 +386,7 @@ int main(void)
 	if (e.buf == MAP_FAILED)
 		return 1;
 
-	e.memfd = memfd_pin_offered() ? memfd_create("fault-sweep", MFD_CLOEXEC) : -1;
+	e.memfd = info.methods & PINCTL_PIN_MEMFD ? memfd_create("fault-sweep", MFD_CLOEXEC) : -1;
 	if (e.memfd >= 0) {
 		if (ftruncate(e.memfd, 4 * PAGE))
 			return 1;

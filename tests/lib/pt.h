@@ -68,6 +68,8 @@ static void name##_body(struct pt_case_log *_pt_log CK_ATTRIBUTE_UNUSED, \
 #define PT_EXPECT(cond, why, out) PT_EXPECT_EQ(!!(cond), 1, why, out)
 
 #define HUGE (2UL << 20)
+/* GUP_PIN_COUNTING_BIAS: what a pin adds to a small folio's refcount */
+#define PT_PIN_BIAS 1024
 
 /*
  * Registration: a case whose prerequisite is missing is not registered

@@ -18,8 +18,6 @@
 #include "procfs.h"
 #include "pt.h"
 
-/* GUP_PIN_COUNTING_BIAS: what a pin adds to a small folio's refcount */
-#define BIAS 1024
 /* KERNEL_VERSION(a, b, c), as INFO's kernel_version has it */
 #define KV3(a, b, c) (KV(a, b) + (c))
 
@@ -280,7 +278,7 @@ static uint64_t folio_pfn(const struct pinctl_page *p)
 
 /*
  * What a pin of all @n pages adds to page @i, seen @before: a small folio
- * BIAS to its refcount; a large one, for an exact pin count, 1 to both
+ * PT_PIN_BIAS to its refcount; a large one, for an exact pin count, 1 to both
  * its refcount and pin count per page of it pinned, or per folio for
  * memfd_pin_folios().
  */
@@ -291,7 +289,7 @@ static uint32_t added_by_pin(const struct attempt *a,
 	uint32_t same = 0;
 
 	if (!(before[i].flags & PINCTL_PAGE_LARGE))
-		return BIAS;
+		return PT_PIN_BIAS;
 	if (a->memfd)
 		return 1;
 	for (size_t j = 0; j < n; j++)
@@ -449,7 +447,7 @@ static int zero_once(const struct attempt *a, char *why, size_t size)
 			      "page %d is not the zero page: flags %#x", i, pages[i].flags);
 	bad = b1.acquired - b0.acquired != pinned || b1.released != b0.released ||
 	      b2.released - b1.released != pinned || b2.acquired != b1.acquired ||
-	      witness[1].refcount != witness[0].refcount + pinned * BIAS ||
+	      witness[1].refcount != witness[0].refcount + pinned * PT_PIN_BIAS ||
 	      witness[2].refcount != witness[0].refcount;
 	if (bad)
 		snprintf(why + n, size - n,

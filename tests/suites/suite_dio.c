@@ -25,13 +25,11 @@
 /* how long a null_blk request stays in flight, and how long PROBE looks */
 #define NULLB_NSEC "3000000000"
 #define LOOK_MS 2500
-/* the references one FOLL_PIN pin of a small folio takes (mm.h) */
-#define GUP_PIN_COUNTING_BIAS 1024
 
 /*
  * QUERY of pin @h's @n pages against @want (taken before the direct I/O):
  * the same pages, the same pins (pincount: a folio's own, or its
- * references over GUP_PIN_COUNTING_BIAS, which an LRU cache's reference
+ * references over PT_PIN_BIAS, which an LRU cache's reference
  * coming or going does not change).  0, or -1 with the difference in @why.
  */
 static int pin_unchanged(struct pinctl *ctx, uint64_t h, const struct pinctl_page *want,
@@ -204,7 +202,7 @@ START_TEST(block_io_holds_the_buffer_in_flight)
 	PT_EXPECT_EQ(pinctl_probe(ctx, io.buf, len, p), 0, why, out);
 	PT_EXPECT(!__atomic_load_n(&io.finished, __ATOMIC_ACQUIRE), why, out);
 	for (size_t i = 0; i < n; i++) {
-		uint32_t more = pins ? GUP_PIN_COUNTING_BIAS : 1;
+		uint32_t more = pins ? PT_PIN_BIAS : 1;
 
 		if (p[i].refcount == p0[i].refcount + more &&
 		    !!(p[i].flags & PINCTL_PAGE_MAYBE_DMA_PINNED) == pins)

@@ -32,3 +32,16 @@ summary_counts() {
 ktap_renumber() {
 	awk '/^(not )?ok / { sub(/ok [0-9]+/, "ok " ++n) } { print }'
 }
+
+# "SUITE/CASE: MESSAGE" of each failing case of the KTAP in FILE, a line
+# each (the first only, with FIRST set to 1).
+ktap_failures() {
+	awk -v first="${2:-0}" '/^  # Subtest: / { t = substr($0, 14) }
+		/^  not ok / {
+			c = $0; sub(/^  not ok [0-9]+ /, "", c)
+			if ((getline m) > 0 && m ~ /^  # / && m !~ /^  # Subtest:/)
+				c = c ": " substr(m, 5)
+			print t "/" c
+			if (first) exit
+		}' "$1"
+}

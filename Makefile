@@ -148,11 +148,13 @@ check-debug: debug-kernel
 	$(MAKE) check-one KDIR=$(DEBUG_TREE) MEM=3072
 	vm/vm-check --kernel $(DEBUG_TREE) --mem 3072 -- tests/fault-sweep
 
-# both debug kernels, each boot of scripts/coverage's table (a boot whose
-# inputs have not changed is not booted again); fails below the floor
-coverage: lib tools tests
+deps-coverage:
 	@scripts/deps --kernel debug
 	@scripts/deps --kernel debug-7.3
+
+# both debug kernels, each boot of scripts/coverage's table (a boot whose
+# inputs have not changed is not booted again); fails below the floor
+coverage: deps-coverage lib tools tests
 	vm/kernels/debug-kernel
 	vm/kernels/debug-kernel 7.3
 	scripts/coverage
@@ -250,7 +252,7 @@ help:
 	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, LAVA_DEVICE, MUTANTS, ONLY,' \
 	'  BASELINE, FLAVOUR, APPEND, FINDINGS, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
-.PHONY: all deps deps-check modules lib tools tests run check check-native kselftest-install deb \
+.PHONY: all deps deps-check deps-coverage modules lib tools tests run check check-native kselftest-install deb \
 	check-lava check-upstream check-upstream-diff check-device debug-kernel check-debug coverage mutants bench fuzz soak \
 	install uninstall lint clean help
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Memory factories: the same test runs on anonymous memory of small
- * folios, 16 and 64 KiB folios (mTHP) and 2 MiB ones (THP, hugetlb), on
+ * folios, folios of 4 and 16 pages (mTHP) and PMD-sized ones (THP,
+ * hugetlb: 2 MiB on 4 KiB pages, 32 MiB on 16 KiB), on
  * memfd, tmpfs and real ext4 and xfs files of small folios, and on files
  * of large folios (tmpfs huge=always, xfs and ext4 written in one go).
  * File memory is a MAP_SHARED mapping whose blocks write() allocated.
@@ -22,7 +23,7 @@
 
 static const char *const names[MEM_KINDS] = {
 	[MEM_ANON] = "anon", [MEM_THP] = "thp", [MEM_HUGETLB] = "hugetlb",
-	[MEM_MTHP16] = "mthp16", [MEM_MTHP64] = "mthp64",
+	[MEM_MTHP_ORDER2] = "mthp-order2", [MEM_MTHP_ORDER4] = "mthp-order4",
 	[MEM_MEMFD] = "memfd", [MEM_TMPFS] = "tmpfs", [MEM_EXT4] = "ext4",
 	[MEM_XFS] = "xfs", [MEM_TMPFS_HUGE] = "tmpfs-huge",
 	[MEM_XFS_LARGE] = "xfs-large", [MEM_EXT4_LARGE] = "ext4-large",
@@ -51,15 +52,16 @@ size_t mem_folio(enum mem_kind kind)
 {
 	switch (kind) {
 	case MEM_THP:
-	case MEM_HUGETLB:
 	case MEM_TMPFS_HUGE:
 		return HUGE;
-	case MEM_MTHP16:
-		return 16 << 10;
-	case MEM_MTHP64:
+	case MEM_HUGETLB:
+		return util_hugetlb_size();
+	case MEM_MTHP_ORDER2:
+		return 4 * PAGE;
+	case MEM_MTHP_ORDER4:
 	case MEM_XFS_LARGE:
 	case MEM_EXT4_LARGE:
-		return 64 << 10;
+		return 16 * PAGE;
 	default:
 		return PAGE;
 	}
@@ -98,8 +100,8 @@ const char *mem_unavailable(enum mem_kind kind)
 	case MEM_HUGETLB:
 		return procfs_read_long("/proc/sys/vm/nr_hugepages") > 0 ? NULL :
 		       "no huge pages reserved (vm.nr_hugepages is 0)";
-	case MEM_MTHP16:
-	case MEM_MTHP64:
+	case MEM_MTHP_ORDER2:
+	case MEM_MTHP_ORDER4:
 		snprintf(path, sizeof(path), MTHP_DIR, mem_folio(kind) >> 10);
 		if (access(path, W_OK))
 			return "the kernel has no multi-size THP (6.8+), or we are not root";
@@ -225,8 +227,8 @@ void mem_create(struct test_mem *m, enum mem_kind kind, size_t len)
 		m->addr = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		break;
-	case MEM_MTHP16:
-	case MEM_MTHP64:
+	case MEM_MTHP_ORDER2:
+	case MEM_MTHP_ORDER4:
 		m->addr = map_mthp(len, mem_folio(kind), mthp_saved,
 				   sizeof(mthp_saved));
 		break;

@@ -67,7 +67,6 @@ static void name##_body(struct pt_case_log *_pt_log CK_ATTRIBUTE_UNUSED, \
 } while (0)
 #define PT_EXPECT(cond, why, out) PT_EXPECT_EQ(!!(cond), 1, why, out)
 
-#define HUGE (2UL << 20)
 /* GUP_PIN_COUNTING_BIAS: what a pin adds to a small folio's refcount */
 #define PT_PIN_BIAS 1024
 
@@ -161,13 +160,13 @@ enum mem_kind {
 	MEM_ANON,
 	MEM_THP,
 	MEM_HUGETLB,
-	MEM_MTHP16,		/* anonymous 16 KiB folios (multi-size THP, 6.8+) */
-	MEM_MTHP64,		/* anonymous 64 KiB folios */
+	MEM_MTHP_ORDER2,	/* anonymous folios of 4 pages (multi-size THP, 6.8+) */
+	MEM_MTHP_ORDER4,	/* of 16 pages: 64 KiB, arm64's contiguous PTEs on 4 KiB */
 	MEM_MEMFD,
 	MEM_TMPFS,
 	MEM_EXT4,
 	MEM_XFS,
-	MEM_TMPFS_HUGE,		/* tmpfs huge=always: 2 MiB page-cache folios */
+	MEM_TMPFS_HUGE,		/* tmpfs huge=always: PMD-sized page-cache folios */
 	MEM_XFS_LARGE,		/* written in one go: large page-cache folios */
 	MEM_EXT4_LARGE,		/* the same on ext4 (6.16+) */
 	MEM_KINDS,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers the test programs share; see util.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -12,6 +13,37 @@
 size_t util_page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * The kernel's hpage_pmd_size; without THP, what a PMD maps all the same:
+ * a page table of one page of 8-byte entries, each mapping a page.
+ */
+size_t util_pmd_size(void)
+{
+	unsigned long size = 0;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &size) != 1)
+			size = 0;
+		fclose(f);
+	}
+	return size ? size : PAGE / 8 * PAGE;
+}
+
+size_t util_hugetlb_size(void)
+{
+	unsigned long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb ? kb << 10 : util_pmd_size();
 }
 
 double util_now(void)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every pintest test program shares, without Check: the page size of
- * the running kernel, a clock, environment knobs, and the errno values
+ * What every pintest test program shares, without Check: the page and
+ * huge page sizes of the running kernel, a clock, environment knobs, and the errno values
  * the uapi documents.  The suites, fuzzer, sweep and benchmark use it.
  */
 #ifndef UTIL_H
@@ -13,6 +13,11 @@
 size_t util_page_size(void);
 /* the page size: read at run time, never assumed to be 4 KiB */
 #define PAGE util_page_size()
+size_t util_pmd_size(void);
+/* what a PMD maps, the size of a THP: 2 MiB on 4 KiB pages, 32 MiB on 16 KiB */
+#define HUGE util_pmd_size()
+/* the default hugetlb page size (Hugepagesize in /proc/meminfo) */
+size_t util_hugetlb_size(void);
 double util_now(void);			/* seconds, CLOCK_MONOTONIC */
 double util_env_num(const char *name, double fallback);
 long util_env_long(const char *name, long fallback);

@@ -30,7 +30,7 @@ static const unsigned int methods[] = {
 static const int kinds[] = { MEM_ANON, MEM_THP, MEM_HUGETLB, MEM_TMPFS, MEM_EXT4 };
 #define NKINDS ((int)(sizeof(kinds) / sizeof(kinds[0])))
 
-/* ... and those PIN_MEMFD takes: a folio a page, and folios of 2 MiB. */
+/* ... and those PIN_MEMFD takes: a folio a page, and PMD-sized folios. */
 static const int memfd_kinds[] = { MEM_MEMFD, MEM_TMPFS_HUGE };
 #define NMEMFD_KINDS ((int)(sizeof(memfd_kinds) / sizeof(memfd_kinds[0])))
 

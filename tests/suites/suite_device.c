@@ -251,7 +251,7 @@ START_TEST(device_writes_visible_as_the_dma_api_says)
 END_TEST
 
 /*
- * A 2 MiB THP, one physically contiguous range: the mapping must come in
+ * A PMD-sized THP, one physically contiguous range: the mapping must come in
  * segments the DMA API can map (swiotlb bounces 256 KiB at most), and the
  * device reaches its first and last bytes.
  */

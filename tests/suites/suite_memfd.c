@@ -24,7 +24,7 @@ static const int kinds[] = { MEM_MEMFD, MEM_TMPFS, MEM_TMPFS_HUGE, HUGETLB_MEMFD
 
 static size_t folio_of(int kind)
 {
-	return kind == HUGETLB_MEMFD ? HUGE : mem_folio(kind);
+	return kind == HUGETLB_MEMFD ? util_hugetlb_size() : mem_folio(kind);
 }
 
 static const char *kind_name(int kind)

@@ -497,7 +497,7 @@ START_TEST(folio_ranges_map_every_page)
 	char *start;
 
 	mem_create(&m, MEM_THP, 3 * HUGE);
-	/* the first 2 MiB again, as small folios */
+	/* the first PMD again, as small folios */
 	ck_assert_int_eq(madvise(m.addr, HUGE, MADV_DONTNEED), 0);
 	ck_assert_int_eq(madvise(m.addr, HUGE, MADV_NOHUGEPAGE), 0);
 	memset(m.addr, 0, HUGE);

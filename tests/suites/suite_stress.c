@@ -464,7 +464,7 @@ Suite *suite_stress(struct pt_run *run)
 	Suite *s = pt_suite(run, suite_name, stress_timeout(), &tc);
 
 	ADD_KINDS(run, tc, pin_vs_munmap, "munmap", nodev, MEM_ANON, MEM_THP,
-		  MEM_HUGETLB, MEM_MTHP16, MEM_MTHP64, MEM_MEMFD, MEM_TMPFS,
+		  MEM_HUGETLB, MEM_MTHP_ORDER2, MEM_MTHP_ORDER4, MEM_MEMFD, MEM_TMPFS,
 		  MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE, MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, pin_vs_truncate, "truncate", nodev, MEM_MEMFD,
 		  MEM_TMPFS, MEM_EXT4, MEM_XFS, MEM_TMPFS_HUGE, MEM_XFS_LARGE,
@@ -475,12 +475,12 @@ Suite *suite_stress(struct pt_run *run)
 		  MEM_EXT4_LARGE);
 	ADD_BY_FILE(run, tc, pin_vs_writeback, "writeback", nodev);
 	ADD_KINDS(run, tc, pin_vs_fork, "fork", nodev, MEM_ANON, MEM_THP,
-		  MEM_HUGETLB, MEM_MTHP16, MEM_MTHP64);
+		  MEM_HUGETLB, MEM_MTHP_ORDER2, MEM_MTHP_ORDER4);
 	ADD_KINDS(run, tc, pin_vs_madvise, "madvise", nodev, MEM_ANON, MEM_THP,
-		  MEM_MTHP16, MEM_MTHP64, MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS,
+		  MEM_MTHP_ORDER2, MEM_MTHP_ORDER4, MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS,
 		  MEM_TMPFS_HUGE, MEM_XFS_LARGE, MEM_EXT4_LARGE);
 	ADD_KINDS(run, tc, threads_on_one_buffer, "threads", nodev, MEM_ANON,
-		  MEM_THP, MEM_MTHP64);
+		  MEM_THP, MEM_MTHP_ORDER4);
 	ADD_ON_DEVICE(run, tc, pin_vs_munmap, "munmap", nodev, MEM_ANON, MEM_EXT4);
 	ADD_ON_DEVICE(run, tc, pin_vs_truncate, "truncate", nodev, MEM_MEMFD,
 		      MEM_EXT4, MEM_XFS);

@@ -40,7 +40,7 @@ static const unsigned int methods[] = {
 static const int kinds[] = { MEM_ANON, MEM_THP, MEM_HUGETLB, MEM_MEMFD };
 #define NKINDS ((int)(sizeof(kinds) / sizeof(kinds[0])))
 
-/* What a row pins: two folios of THP or hugetlb (4 MiB), 64 small pages. */
+/* What a row pins: two folios of THP or hugetlb, 64 small pages. */
 static size_t row_len(enum mem_kind kind)
 {
 	return mem_folio(kind) > PAGE ? 2 * mem_folio(kind) : 64 * PAGE;
@@ -267,7 +267,7 @@ START_TEST(longterm_pin_migrates)
 	int ret;
 
 	describe(what, sizeof(what), method, kind);
-	pool = fresh_huge_pages(kind, row_len(kind) / HUGE);
+	pool = fresh_huge_pages(kind, row_len(kind) / mem_folio(kind));
 	mem_create(&m, kind, row_len(kind));
 	fill_in_movable(ctx, &m);
 	ret = pinctl_pin2(ctx, m.addr, m.len,
@@ -289,7 +289,7 @@ START_TEST(shortterm_pin_stays)
 	struct pinctl_page *before = entries(n), *q = entries(n);
 	struct pinctl *ctx = pt_open();
 	struct test_mem m;
-	long pool = fresh_huge_pages(kind, row_len(kind) / HUGE);
+	long pool = fresh_huge_pages(kind, row_len(kind) / mem_folio(kind));
 	uint64_t h;
 
 	mem_create(&m, kind, row_len(kind));

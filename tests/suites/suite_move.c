@@ -2,8 +2,9 @@
 /*
  * The kernel moves anonymous memory behind a process's back: ksmd merges
  * pages of equal bytes (splitting a huge page to do it), MADV_COLLAPSE and
- * khugepaged copy small pages into a huge one, move_pages() and a
- * FOLL_LONGTERM pin migrate pages to another node or zone.  Each must
+ * khugepaged copy small pages into a huge one, compaction moves pages
+ * into a zone's holes, move_pages() and a FOLL_LONGTERM pin migrate pages
+ * to another node or zone.  Each must
  * leave a pinned page where it is, mapped by the process that pinned it:
  * else the device writes into a page the process no longer sees.  Each
  * case pins first, has the kernel try, shows that it did move what was
@@ -231,6 +232,59 @@ START_TEST(collapse_leaves_pinned_pages)
 }
 END_TEST
 
+/* Of the pages compaction may move, one in this many is pinned. */
+#define PIN_EVERY 64
+
+/*
+ * Compaction (vm.compact_memory) moves the pages in use in a zone into
+ * its free ones, and must leave a pinned page where it is.  Half of
+ * ZONE_MOVABLE faulted in as small pages, every other page freed again so
+ * that compaction has holes to fill, and one in PIN_EVERY of the rest
+ * pinned.  After it, some page no one pins has moved (compaction did work
+ * on this memory), and each pinned page is still the one mapped.
+ */
+START_TEST(compaction_leaves_pinned_pages)
+{
+	const size_t n = (size_t)procfs_zone_managed("Movable") / 2, len = n * PAGE;
+	struct pinctl_page *before = calloc(n, sizeof(*before));
+	struct pinctl_page *after = calloc(n, sizeof(*after));
+	uint64_t *h = calloc(n / PIN_EVERY + 1, sizeof(*h));
+	char *buf = mem_map_anon(len, PAGE, 0);
+	struct pinctl *ctx = pt_open();
+	size_t i, moved = 0, pins = 0;
+	char why[256] = "";
+
+	ck_assert(before && after && h);
+	memset(buf, 'c', len);
+	for (i = 1; i < n; i += 2)
+		ck_assert_int_eq(madvise(buf + i * PAGE, PAGE, MADV_DONTNEED), 0);
+	for (i = 0; i < n; i += 2 * PIN_EVERY, pins++)
+		PT_EXPECT_EQ(pinctl_pin(ctx, buf + i * PAGE, PAGE, PINCTL_PIN_WRITE, &h[pins]),
+			     0, why, out);
+	PT_EXPECT_EQ(pinctl_probe(ctx, buf, len, before), 0, why, out);
+	PT_EXPECT_EQ(procfs_write("/proc/sys/vm/compact_memory", "1"), 0, why, out);
+	PT_EXPECT_EQ(pinctl_probe(ctx, buf, len, after), 0, why, out);
+	for (i = 0; i < n; i += 2)
+		moved += i % (2 * PIN_EVERY) && after[i].pfn != before[i].pfn;
+	if (!moved) {
+		snprintf(why, sizeof(why), "compaction moved none of the %zu pages no "
+			 "one pins: it did not work on this memory", n / 2 - pins);
+		goto out;
+	}
+	for (i = 0; i < pins; i++)
+		if (still_shared(ctx, h[i], 0, buf + i * 2 * PIN_EVERY * PAGE, 1,
+				 "after compaction", why, sizeof(why)))
+			break;
+out:
+	pinctl_close(ctx);
+	munmap(buf, len);
+	free(h);
+	free(after);
+	free(before);
+	ck_assert_msg(!why[0], "%s", why);
+}
+END_TEST
+
 /* The node @addr's page is on (move_pages() without nodes), or -errno. */
 static int node_of(char *addr)
 {
@@ -388,6 +442,7 @@ Suite *suite_move(struct pt_run *run)
 	pt_add(run, tc, collapse_leaves_pinned_pages, 1, 2, "write",
 	       base ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, move_pages_leaves_pinned_pages, base ?: one_node());
+	PT_ADD(run, tc, compaction_leaves_pinned_pages, base ?: no_movable_zone());
 	PT_ADD(run, tc, longterm_pin_of_a_pinned_movable_page, base ?: no_movable_zone());
 	return s;
 }

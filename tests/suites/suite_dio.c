@@ -13,10 +13,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pt.h"
@@ -111,14 +113,70 @@ out:
 }
 END_TEST
 
+/* The rows of block_io_holds_the_buffer_in_flight(): _i & 1 writes, _i & 2 by io_uring. */
+static const char *const requests[] = { "read", "write", "io_uring read", "io_uring write" };
+
 struct in_flight {
 	void *buf;
 	size_t len;
 	int write;
+	int uring;
 	ssize_t done;	/* the request's result and errno, read after the join */
 	int err;
 	int finished;	/* atomic: the request returned */
 };
+
+/*
+ * A read or write of @len bytes at offset 0 of @fd through an io_uring
+ * of one entry, waited for: the bytes moved, or -errno.
+ */
+static ssize_t uring_rw(int fd, void *buf, size_t len, int write)
+{
+	struct io_uring_params p = { 0 };
+	int ring = syscall(__NR_io_uring_setup, 1, &p);
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	void *sq = MAP_FAILED, *cq = MAP_FAILED;
+	struct io_uring_sqe *sqe = MAP_FAILED;
+	struct io_uring_cqe *cqe;
+	unsigned int *tail;
+	ssize_t ret;
+
+	if (ring < 0)
+		return -errno;
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
+	sqe = mmap(NULL, sizeof(*sqe), PROT_READ | PROT_WRITE, MAP_SHARED, ring,
+		   IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqe == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = write ? IORING_OP_WRITE : IORING_OP_READ;
+	sqe->fd = fd;
+	sqe->addr = (uintptr_t)buf;
+	sqe->len = len;
+	((unsigned int *)((char *)sq + p.sq_off.array))[0] = 0;
+	tail = (unsigned int *)((char *)sq + p.sq_off.tail);
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* the ring's only completion: the first entry */
+	cqe = (struct io_uring_cqe *)((char *)cq + p.cq_off.cqes);
+	ret = cqe->res;
+out:
+	if (sqe != MAP_FAILED)
+		munmap(sqe, sizeof(*sqe));
+	if (cq != MAP_FAILED)
+		munmap(cq, cq_len);
+	if (sq != MAP_FAILED)
+		munmap(sq, sq_len);
+	close(ring);
+	return ret;
+}
 
 static void *direct_io(void *arg)
 {
@@ -126,13 +184,30 @@ static void *direct_io(void *arg)
 	int fd = open(NULLB, O_RDWR | O_DIRECT);
 
 	io->done = -1;
-	if (fd >= 0)
+	io->err = errno;
+	if (fd >= 0 && io->uring) {
+		io->done = uring_rw(fd, io->buf, io->len, io->write);
+		io->err = io->done < 0 ? (int)-io->done : 0;
+	} else if (fd >= 0) {
 		io->done = io->write ? pwrite(fd, io->buf, io->len, 0) :
 			   pread(fd, io->buf, io->len, 0);
-	io->err = errno;
+		io->err = errno;
+	}
 	if (fd >= 0)
 		close(fd);
 	__atomic_store_n(&io->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Why io_uring cannot be used here: not built in, or turned off (io_uring_disabled). */
+static const char *uring_missing(void)
+{
+	struct io_uring_params p = { 0 };
+	int ring = syscall(__NR_io_uring_setup, 1, &p);
+
+	if (ring < 0)
+		return "io_uring_setup() fails (no CONFIG_IO_URING, or kernel.io_uring_disabled)";
+	close(ring);
 	return NULL;
 }
 
@@ -177,7 +252,8 @@ START_TEST(block_io_holds_the_buffer_in_flight)
 	struct pinctl *ctx = pt_open();
 	size_t n = 4, len = n * PAGE;
 	struct pinctl_page p0[4], p[4];
-	struct in_flight io = { .buf = pt_anon(len), .len = len, .write = _i };
+	struct in_flight io = { .buf = pt_anon(len), .len = len, .write = _i & 1,
+				 .uring = _i >> 1 };
 	char why[512] = "";
 	pthread_t t;
 	int started = 0, seen = 0, loaded;
@@ -209,7 +285,7 @@ START_TEST(block_io_holds_the_buffer_in_flight)
 			continue;
 		snprintf(why, sizeof(why), "page %zu of %zu with the %s in flight: refcount "
 			 "%u (before %u), %s; want +%u and %s (%s)", i, n,
-			 _i ? "write" : "read", p[i].refcount, p0[i].refcount,
+			 requests[_i], p[i].refcount, p0[i].refcount,
 			 p[i].flags & PINCTL_PAGE_MAYBE_DMA_PINNED ? "pinned" : "not pinned",
 			 more, pins ? "pinned" : "not pinned",
 			 pins ? "the block layer pins user buffers from 6.4" :
@@ -221,16 +297,16 @@ out:
 		pthread_join(t, NULL);
 		if (!why[0] && io.done != (ssize_t)len)
 			snprintf(why, sizeof(why), "the O_DIRECT %s of " NULLB ": %zd of %zu "
-				 "bytes: %s", _i ? "write" : "read", io.done, len,
+				 "bytes: %s", requests[_i], io.done, len,
 				 strerror(io.err));
 		/* a read's completion dirties the pages it filled */
 		if (!why[0] && !pt_drain_lru() && !pinctl_probe(ctx, io.buf, len, p))
 			for (size_t i = 0; i < n && !why[0]; i++)
 				if (p[i].refcount != p0[i].refcount ||
-				    p[i].flags != (p0[i].flags | (_i ? 0 : PINCTL_PAGE_DIRTY)))
+				    p[i].flags != (p0[i].flags | (io.write ? 0 : PINCTL_PAGE_DIRTY)))
 					snprintf(why, sizeof(why), "page %zu after the %s: "
 						 "refcount %u flags %#x, before %u %#x", i,
-						 _i ? "write" : "read", p[i].refcount, p[i].flags,
+						 requests[_i], p[i].refcount, p[i].flags,
 						 p0[i].refcount, p0[i].flags);
 	}
 	if (loaded && system("modprobe -r null_blk") && !why[0])
@@ -246,7 +322,6 @@ Suite *suite_dio(struct pt_run *run)
 	static const enum mem_kind kinds[] = {
 		MEM_ANON, MEM_THP, MEM_HUGETLB, MEM_MEMFD, MEM_TMPFS, MEM_EXT4, MEM_XFS,
 	};
-	static const char *const dirs[] = { "read", "write" };
 	const char *nodev = pt_device_missing();
 	const char *nodisk = mem_unavailable(MEM_EXT4);
 	const char *nonullb = nodev ?: nullb_missing();
@@ -259,7 +334,8 @@ Suite *suite_dio(struct pt_run *run)
 		pt_add(run, tc, direct_io_through_a_pinned_buffer, k, k + 1, mem_name(k),
 		       nodev ?: nodisk ?: mem_unavailable(k));
 	}
-	for (int i = 0; i < 2; i++)
-		pt_add(run, tc, block_io_holds_the_buffer_in_flight, i, i + 1, dirs[i], nonullb);
+	for (int i = 0; i < 4; i++)
+		pt_add(run, tc, block_io_holds_the_buffer_in_flight, i, i + 1, requests[i],
+		       nonullb ?: (i & 2 ? uring_missing() : NULL));
 	return s;
 }

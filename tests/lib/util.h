@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What every pintest test program shares, without Check: the page and
- * huge page sizes of the running kernel, a clock, environment knobs, and the errno values
- * the uapi documents.  The suites, fuzzer, sweep and benchmark use it.
+ * huge page sizes of the running kernel, a clock, environment knobs, and
+ * the errno values the uapi documents.  The suites, fuzzer, sweep and benchmark use it.
  */
 #ifndef UTIL_H
 #define UTIL_H

@@ -118,11 +118,14 @@ long procfs_vma_kb(const void *addr, const char *field)
 	return sscanf(line + strlen(want), " %ld kB", &kb) == 1 ? kb : -EINVAL;
 }
 
-/* The managed pages of the zone @name on all nodes (/proc/zoneinfo). */
-long procfs_zone_managed(const char *name)
+/*
+ * The sum over all nodes of @field ("managed", "nr_free_pages", "high") of
+ * the zone @name in /proc/zoneinfo: pages, or -errno.
+ */
+long procfs_zone(const char *name, const char *field)
 {
 	FILE *f = fopen("/proc/zoneinfo", "re");
-	char line[256], zone[32];
+	char line[256], zone[32], key[32];
 	long sum = 0, n;
 	int in = 0;
 
@@ -131,7 +134,7 @@ long procfs_zone_managed(const char *name)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
 			in = !strcmp(zone, name);
-		else if (in && sscanf(line, " managed %ld", &n) == 1)
+		else if (in && sscanf(line, " %31s %ld", key, &n) == 2 && !strcmp(key, field))
 			sum += n;
 	}
 	fclose(f);

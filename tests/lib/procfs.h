@@ -14,6 +14,6 @@ int procfs_write_long(const char *path, long value);
 long procfs_vmpin_kb(void);			/* -1 when unreadable */
 int procfs_vma_flag(const void *addr, const char *flag);
 long procfs_vma_kb(const void *addr, const char *field);
-long procfs_zone_managed(const char *zone);	/* pages, or -errno */
+long procfs_zone(const char *zone, const char *field);	/* pages, or -errno */
 
 #endif /* PROCFS_H */

@@ -69,7 +69,7 @@ static const char *movable_missing(void)
 	size_t i, in = 0;
 	char *buf;
 
-	if (procfs_zone_managed("Movable") <= 0)
+	if (procfs_zone("Movable", "managed") <= 0)
 		return "no ZONE_MOVABLE (boot with movablecore=)";
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
@@ -233,7 +233,7 @@ START_TEST(every_page_has_its_zone)
 		int pinnable = !!(p[i].flags & PINCTL_PAGE_LONGTERM_PINNABLE);
 
 		ck_assert_msg(p[i].flags & PINCTL_PAGE_PRESENT, "page %zu not present", i);
-		ck_assert_msg(name && procfs_zone_managed(name) > 0,
+		ck_assert_msg(name && procfs_zone(name, "managed") > 0,
 			      "%s page %zu: zone %u, which /proc/zoneinfo has no pages in",
 			      mem_name(kind), i, p[i].zone);
 		ck_assert_msg(!(p[i].flags & PINCTL_PAGE_CMA) ||

@@ -13,7 +13,8 @@
 #
 # KERNEL picks the kernel the VM boots and the module is built for: 6.1
 # (default), 6.12, 7.3, latest (the newest Debian serves: trixie-backports,
-# sid or experimental; by hand, not in CI), debug or debug-7.3.
+# sid or experimental; by hand, not in CI), debug or debug-7.3; 7.3-arm64
+# and 7.3-arm64-16k (Debian's arm64 kernels) for modules and lint only.
 
 KERNEL ?= 6.1
 KVER ?= $(shell vm/kernels/kver $(KERNEL) 2>/dev/null)

@@ -143,11 +143,21 @@ START_TEST(ksm_merged_pages)
 
 	PT_EXPECT_EQ(pinctl_pin(ctx, buf, PAGE, 0, &ro), 0, why, out);
 	pfn[0] = pt_pfn_at(ctx, buf);
-	PT_EXPECT(pfn[0] != UINT64_MAX && pfn[0] != shared, why, out);
+	if (pfn[0] == shared) {
+		snprintf(why, sizeof(why), "a read-only pin left the KSM page %#llx mapped: "
+			 "it did not unshare it", (unsigned long long)shared);
+		goto out;
+	}
+	PT_EXPECT(pfn[0] != UINT64_MAX, why, out);
 	PT_EXPECT_EQ(pinctl_pin(ctx, buf + PAGE, PAGE, PINCTL_PIN_WRITE, &rw), 0, why, out);
 	for (int i = 1; i < 4; i++)
 		pfn[i] = pt_pfn_at(ctx, buf + i * PAGE);
-	PT_EXPECT(pfn[1] != UINT64_MAX && pfn[1] != shared, why, out);
+	if (pfn[1] == shared) {
+		snprintf(why, sizeof(why), "a write pin left the KSM page %#llx mapped: "
+			 "it did not unshare it", (unsigned long long)shared);
+		goto out;
+	}
+	PT_EXPECT(pfn[1] != UINT64_MAX, why, out);
 	PT_EXPECT(pfn[1] != pfn[0], why, out);
 	PT_EXPECT_EQ(pfn[2], shared, why, out);
 	PT_EXPECT_EQ(pfn[3], shared, why, out);

@@ -108,6 +108,20 @@ END_TEST
 #define KSM "/sys/kernel/mm/ksm/"
 
 /*
+ * Whether @what ("a read-only pin") unshared the KSM page @shared: the
+ * page mapped after it, @pfn, is another one; else why not, in @why.
+ */
+static int unshared(uint64_t pfn, uint64_t shared, const char *what, char *why, size_t size)
+{
+	if (pfn == shared)
+		snprintf(why, size, "%s left the KSM page %#llx mapped: it did not unshare it",
+			 what, (unsigned long long)shared);
+	else if (pfn == UINT64_MAX)
+		snprintf(why, size, "after %s the page is not mapped", what);
+	return pfn != shared && pfn != UINT64_MAX;
+}
+
+/*
  * Four pages of the same bytes, merged by ksmd into one (the same PFN).
  * A pin must hold a page no one else maps, and a KSM page never is one:
  * a write pin and a read-only pin alike unshare their page first; the
@@ -143,21 +157,13 @@ START_TEST(ksm_merged_pages)
 
 	PT_EXPECT_EQ(pinctl_pin(ctx, buf, PAGE, 0, &ro), 0, why, out);
 	pfn[0] = pt_pfn_at(ctx, buf);
-	if (pfn[0] == shared) {
-		snprintf(why, sizeof(why), "a read-only pin left the KSM page %#llx mapped: "
-			 "it did not unshare it", (unsigned long long)shared);
+	if (!unshared(pfn[0], shared, "a read-only pin", why, sizeof(why)))
 		goto out;
-	}
-	PT_EXPECT(pfn[0] != UINT64_MAX, why, out);
 	PT_EXPECT_EQ(pinctl_pin(ctx, buf + PAGE, PAGE, PINCTL_PIN_WRITE, &rw), 0, why, out);
 	for (int i = 1; i < 4; i++)
 		pfn[i] = pt_pfn_at(ctx, buf + i * PAGE);
-	if (pfn[1] == shared) {
-		snprintf(why, sizeof(why), "a write pin left the KSM page %#llx mapped: "
-			 "it did not unshare it", (unsigned long long)shared);
+	if (!unshared(pfn[1], shared, "a write pin", why, sizeof(why)))
 		goto out;
-	}
-	PT_EXPECT(pfn[1] != UINT64_MAX, why, out);
 	PT_EXPECT(pfn[1] != pfn[0], why, out);
 	PT_EXPECT_EQ(pfn[2], shared, why, out);
 	PT_EXPECT_EQ(pfn[3], shared, why, out);

@@ -14,7 +14,8 @@
 # KERNEL picks the kernel the VM boots and the module is built for: 6.1
 # (default), 6.12, 7.3, latest (the newest Debian serves: trixie-backports,
 # sid or experimental; by hand, not in CI), debug or debug-7.3; 7.3-arm64
-# and 7.3-arm64-16k (Debian's arm64 kernels) for modules and lint only.
+# and 7.3-arm64-16k (Debian's arm64 kernels, booted by qemu-system-aarch64;
+# the guest's userspace is built in an arm64 tree, scripts/build-arm64).
 
 KERNEL ?= 6.1
 KVER ?= $(shell vm/kernels/kver $(KERNEL) 2>/dev/null)
@@ -41,7 +42,11 @@ DOCDIR ?= $(PREFIX)/share/doc/pintest
 UDEVDIR ?= /lib/udev
 export PREFIX BINDIR LIBDIR INCLUDEDIR MANDIR DOCDIR UDEVDIR DESTDIR
 
-all: modules lib tools
+ARM64 := $(filter %-arm64 %-arm64-16k,$(KERNEL))
+# the translating IOMMU the edu device sits behind: Intel's, or arm64's SMMUv3
+IOMMU = $(if $(ARM64),smmuv3,intel)
+
+all: modules lib tools $(if $(ARM64),userspace-arm64)
 
 # the prerequisites of a target run in turn: deps before what it installs for
 .NOTPARALLEL:
@@ -64,16 +69,20 @@ lib:
 tools: lib
 	$(MAKE) -C tools
 
-tests: lib
+tests: lib $(if $(ARM64),userspace-arm64)
 	$(MAKE) -C tests
 	$(MAKE) -C bench
+
+# what an arm64 guest runs, built natively in the arm64 tree
+userspace-arm64: modules
+	scripts/build-arm64 $(KVER)
 
 SECONDS ?= 600
 SEED ?= $(shell date +%s)
 
-# with QEMU's edu device behind Intel's vIOMMU: the demo's real transfer
+# with QEMU's edu device behind an IOMMU (IOMMU): the demo's real transfer
 run: deps all tests
-	vm/pintest-vm $(VM_ARGS) --device edu,iommu=intel -- tests/shell/run-demo
+	vm/pintest-vm $(VM_ARGS) --device edu,iommu=$(IOMMU) -- tests/shell/run-demo
 
 check: deps
 	scripts/check-kernels $(KERNELS)
@@ -169,7 +178,7 @@ mutants:
 	MUTANTS=$(MUTANTS) ONLY="$(ONLY)" BASELINE="$(BASELINE)" scripts/mutants
 
 bench: deps all tests
-	bench/run-bench $(VM_ARGS) $(if $(ICOUNT),--icount)
+	IOMMU=$(IOMMU) bench/run-bench $(VM_ARGS) $(if $(ICOUNT),--icount)
 
 fuzz: deps all tests
 	vm/vm-check $(VM_ARGS) --timeout $$(( $(SECONDS) * 2 + 600 )) -- \
@@ -253,7 +262,7 @@ help:
 	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, LAVA_DEVICE, MUTANTS, ONLY,' \
 	'  BASELINE, FLAVOUR, APPEND, FINDINGS, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'
 
-.PHONY: all deps deps-check deps-coverage modules lib tools tests run check check-native kselftest-install deb \
+.PHONY: all deps deps-check deps-coverage modules lib tools tests userspace-arm64 run check check-native kselftest-install deb \
 	check-lava check-upstream check-upstream-diff check-device debug-kernel check-debug coverage mutants bench fuzz soak \
 	install uninstall lint clean help
 

@@ -8,8 +8,8 @@
 KERNELS ?= 6.1 6.12 7.3
 
 # make check-device: vm/pintest-vm --device configurations: a translating
-# IOMMU, direct, swiotlb bounce
-DEVICE_CONFIGS ?= edu,iommu=intel edu,dma_mask=64 edu,dma_mask=32
+# IOMMU (Intel's; arm64: the SMMUv3), direct, swiotlb bounce
+DEVICE_CONFIGS ?= edu,iommu=$(IOMMU) edu,dma_mask=64 edu,dma_mask=32
 
 # libpinctl's module loading against a fake loader: needs no VM
 check-host: lib tests

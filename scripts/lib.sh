@@ -5,6 +5,23 @@
 # The cache: kernels' trees, initramfs images, debug builds, selftests.
 pintest_cache=${PINTEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/pintest}
 
+# The root of the arm64 guests (vm/kernels/arm64-tree), and the path in it
+# where scripts/build-arm64 builds the repository at $1 for them.
+arm64_tree=$pintest_cache/trees/trixie-arm64
+arm64_copy() { echo "/pintest/$(echo "$1" | sha256sum | cut -c1-8)"; }
+
+# Lets this machine run arm64 programs (the tree's) through qemu-user: its
+# binfmt_misc entry, whose F flag opens the interpreter at once, so that
+# it runs in a chroot too.  Fails, saying why, without qemu-user-static.
+arm64_binfmt() {
+	local binfmt=/proc/sys/fs/binfmt_misc conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+	[ -e "$binfmt/qemu-aarch64" ] && return 0
+	[ -f "$conf" ] ||
+		{ echo "no $conf: make deps KERNEL=7.3-arm64 installs qemu-user-static" >&2; return 1; }
+	[ -e "$binfmt/register" ] || as_root mount -t binfmt_misc binfmt_misc "$binfmt" || return 1
+	as_root sh -c "cat $conf > $binfmt/register"
+}
+
 # Runs a command as root: directly when root, else through sudo.
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -50,19 +50,21 @@ static void fuzz_stop_writers(struct worker *w)
 }
 
 /*
- * Whether a page of the @n at arena page @first is in ZONE_MOVABLE: a
- * long-term pin must migrate it out first, and cannot while another pin
- * holds it (the kernel answers ENOMEM, as move's
+ * Whether a page of the @n at arena page @first is in ZONE_MOVABLE or CMA
+ * (arm64's Debian kernels reserve 64 MiB of it), or may be: a long-term
+ * pin must migrate it out first, and cannot while another pin holds it
+ * (the kernel answers ENOMEM, as move's
  * longterm_pin_of_a_pinned_movable_page asserts).
  */
-static int any_in_movable(struct worker *w, size_t first, size_t n)
+static int any_must_migrate(struct worker *w, size_t first, size_t n)
 {
 	struct pinctl_page p[CHECKED_PAGES];
 
 	if (pinctl_probe(w->own, w->arena + first * PAGE, n * PAGE, p))
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (p[i].zone == PINCTL_ZONE_MOVABLE)
+		if (p[i].zone == PINCTL_ZONE_MOVABLE ||
+		    p[i].flags & (PINCTL_PAGE_CMA | PINCTL_PAGE_CMA_UNKNOWN))
 			return 1;
 	return 0;
 }
@@ -93,8 +95,8 @@ void fuzz_op_integrity(struct worker *w)
 		fuzz_release_kept(w);	/* the memlock limit, as it should */
 		return;
 	}
-	if (ret == -ENOMEM && flags & PINCTL_PIN_LONGTERM && any_in_movable(w, first, n))
-		return;		/* a pinned page of ZONE_MOVABLE cannot migrate */
+	if (ret == -ENOMEM && flags & PINCTL_PIN_LONGTERM && any_must_migrate(w, first, n))
+		return;		/* a pinned page of ZONE_MOVABLE or CMA cannot migrate */
 	if (ret) {
 		fuzz_fail(w, "pin of a valid range", ret);
 		return;

@@ -714,6 +714,15 @@ static const char *hotplug_missing(void)
 	const char *why = "no hotplug slot holds the edu device "
 			  "(CONFIG_HOTPLUG_PCI_PCIE, CONFIG_HOTPLUG_PCI_ACPI)";
 
+#ifdef __aarch64__
+	/*
+	 * Measured on virt (QEMU 7.2, Linux 7.3): after device_add into the
+	 * root port the slot's pciehp shows the adapter present, the power
+	 * off, and hears no event until the slot is powered by hand; the
+	 * button press it held back then powers it off again.
+	 */
+	return "QEMU's device_add is not seen by arm64 virt's pciehp (a hot-add never arrives)";
+#endif
 	if (edu_sysfs(dir, sizeof(dir)))
 		return "the edu device is not in /sys/bus/pci/devices";
 	dev = strrchr(dir, '/') + 1;	/* DDDD:BB:SS.F; a slot is DDDD:BB:SS */

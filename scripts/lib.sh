@@ -5,6 +5,16 @@
 # The cache: kernels' trees, initramfs images, debug builds, selftests.
 pintest_cache=${PINTEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/pintest}
 
+# The Debian flavour (arm64 or arm64-16k) of NAME, a kernel series or
+# release whose name ends in it; fails for any other kernel.
+arm64_flavour() {
+	case "$1" in
+	*-arm64) echo arm64 ;;
+	*-arm64-16k) echo arm64-16k ;;
+	*) return 1 ;;
+	esac
+}
+
 # The root of the arm64 guests (vm/kernels/arm64-tree), and the path in it
 # where scripts/build-arm64 builds the repository at $1 for them.
 arm64_tree=$pintest_cache/trees/trixie-arm64

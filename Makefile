@@ -103,7 +103,7 @@ deb: deps-check
 # a kselftest-style package for KERNEL (run_kselftest.sh prints KTAP)
 kselftest-install: all tests
 	@test -n "$(INSTALL_PATH)" || { echo "kselftest-install: set INSTALL_PATH=DIR"; exit 1; }
-	$(MAKE) -C tests pintest-tests-plain
+	$(if $(ARM64),scripts/build-arm64 $(KVER) -C tests pintest-tests-plain,$(MAKE) -C tests pintest-tests-plain)
 	scripts/kselftest-install $(INSTALL_PATH)
 
 # pintest's LAVA job run as a lab's worker runs it (lava-run, no server):

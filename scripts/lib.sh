@@ -20,6 +20,12 @@ arm64_flavour() {
 arm64_tree=$pintest_cache/trees/trixie-arm64
 arm64_copy() { echo "/pintest/$(echo "$1" | sha256sum | cut -c1-8)"; }
 
+# Runs a command in the arm64 tree (as root, with none of the caller's
+# environment: a make's KERNEL= would otherwise reach the tree's make).
+arm64_run() {
+	chroot "$arm64_tree" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
+}
+
 # Lets this machine run arm64 programs (the tree's) through qemu-user: its
 # binfmt_misc entry, whose F flag opens the interpreter at once, so that
 # it runs in a chroot too.  Fails, saying why, without qemu-user-static.

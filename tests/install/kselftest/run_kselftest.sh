@@ -32,6 +32,10 @@ skip() {
 	printf 'KTAP version 1\n1..1\nok 1 pintest # SKIP %s\n' "$1"
 	exit 4
 }
+# an arm64 package on x86 (or the other way) stops here, not in the module
+arch=$(cat "$here/pintest/ARCH")
+[ "$(uname -m)" = "$arch" ] ||
+	skip "the package is built for $arch, this machine is $(uname -m): install one built for it (make kselftest-install KERNEL=...)"
 built_for=$(cat "$here/pintest/KERNEL")
 [ "$(uname -r)" = "$built_for" ] ||
 	skip "the package is built for $built_for, this kernel is $(uname -r): install one built for it (make kselftest-install KERNEL=... or KDIR=...)"

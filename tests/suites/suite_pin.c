@@ -17,6 +17,7 @@
 
 #include <linux/pintest.h>
 
+#include "procfs.h"
 #include "pt.h"
 
 static const unsigned int methods[] = {
@@ -451,6 +452,55 @@ START_TEST(pin_across_a_thp_into_small_pages)
 }
 END_TEST
 
+/*
+ * What a PMD maps on this machine, by architecture and page size (0: no
+ * table for it): 2 MiB with 4 KiB pages, on x86-64 as on arm64; 32 MiB
+ * with arm64's 16 KiB pages, 512 MiB with its 64 KiB.
+ */
+static size_t pmd_size_here(void)
+{
+#if defined(__x86_64__)
+	return PAGE == 4096 ? 2UL << 20 : 0;
+#elif defined(__aarch64__)
+	switch (PAGE) {
+	case 4096:
+		return 2UL << 20;
+	case 16384:
+		return 32UL << 20;
+	case 65536:
+		return 512UL << 20;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * The sizes every "huge" kind follows, asserted by name rather than
+ * derived: the kernel's THP size, its default huge page, and the folio
+ * a pin of a THP holds are the PMD size of the table above.
+ */
+START_TEST(pmd_is_2m_with_4k_pages_32m_with_arm64_16k)
+{
+	size_t want = pmd_size_here();
+	struct pinctl *ctx = pt_open();
+	struct pinctl_page page;
+	struct test_mem m;
+	uint64_t h;
+
+	ck_assert_int_eq(procfs_read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"),
+			 want);
+	ck_assert_uint_eq(util_hugetlb_size(), want);
+	mem_create(&m, MEM_THP, want);
+	ck_assert_int_eq(pinctl_pin(ctx, m.addr, want, PINCTL_PIN_WRITE, &h), 0);
+	ck_assert_int_eq(pinctl_query(ctx, h, 0, 1, &page), 0);
+	ck_assert_msg(page.flags & PINCTL_PAGE_LARGE, "flags %#x", page.flags);
+	ck_assert_uint_eq(page.order, __builtin_ctzl(want / PAGE));
+	ck_assert_int_eq(pinctl_unpin(ctx, h, 0), 0);
+	mem_destroy(&m);
+	pinctl_close(ctx);
+}
+END_TEST
+
 /* QUERY of part of a pin, and many pins of one range at once. */
 START_TEST(partial_query_and_stacked_pins)
 {
@@ -560,6 +610,9 @@ Suite *suite_pin(struct pt_run *run)
 	PT_ADD(run, tc, timing_and_bookkeeping_reported, nodev);
 	PT_ADD(run, tc, library_answers_grow, nodev);
 	PT_ADD(run, tc, pin_across_a_thp_into_small_pages, nodev ?: mem_unavailable(MEM_THP));
+	PT_ADD(run, tc, pmd_is_2m_with_4k_pages_32m_with_arm64_16k,
+	       nodev ?: mem_unavailable(MEM_THP) ?:
+	       (pmd_size_here() ? NULL : "no PMD size known for this architecture and page size"));
 	PT_ADD(run, tc, folio_ranges_map_every_page,
 	       nodev ?: mem_unavailable(MEM_THP));
 	PT_ADD(run, tc, unlocked_longterm_refused_before_6_2, nodev);

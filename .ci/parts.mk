@@ -12,7 +12,8 @@ KERNELS_X86 = $(filter-out %-arm64 %-arm64-16k,$(KERNELS))
 
 # make check-device: vm/pintest-vm --device configurations: a translating
 # IOMMU (Intel's; arm64: the SMMUv3), direct, swiotlb bounce
-DEVICE_CONFIGS ?= edu,iommu=$(IOMMU) edu,dma_mask=64 edu,dma_mask=32
+DEVICE_IOMMU = edu,iommu=$(IOMMU)
+DEVICE_CONFIGS ?= $(DEVICE_IOMMU) edu,dma_mask=64 edu,dma_mask=32
 
 # libpinctl's module loading against a fake loader: needs no VM
 check-host: lib tests

@@ -109,7 +109,7 @@ unsigned int pt_running_kernel(void);
 /* KERNEL_VERSION(a, b, 0), as INFO's kernel_version and pt_running_kernel() have it */
 #define KV(a, b) (((a) << 16) + ((b) << 8))
 /* Runs and frees @sr, prints the summary line; returns the exit status. */
-int pt_run_all(SRunner *sr, const struct pt_run *run);
+int pt_main(int argc, char **argv, SRunner *sr, const struct pt_run *run);
 Suite *pt_suite(struct pt_run *run, const char *name, int timeout, TCase **tc);
 
 Suite *suite_uapi(struct pt_run *run);

@@ -390,7 +390,7 @@ void pt_drop_caches(void)
 	close(fd);
 }
 
-int pt_run_all(SRunner *sr, const struct pt_run *run)
+static int pt_run_all(SRunner *sr, const struct pt_run *run)
 {
 	int n_run, n_failed, unreported;
 
@@ -405,11 +405,34 @@ int pt_run_all(SRunner *sr, const struct pt_run *run)
 
 	printf("%d passed, %d failed, %d skipped\n", n_run - n_failed,
 	       n_failed + unreported, run->skipped);
-	if (n_run == 0) {
+	/* a suite whose every case skips said why; one with none is wrong */
+	if (n_run == 0 && run->skipped == 0) {
 		printf("no test ran: that is a failure\n");
 		return EXIT_FAILURE;
 	}
 	return n_failed || unreported ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/*
+ * The main() of a test program, once its suites are in @sr: runs them, or
+ * with --list prints their cases (pt_list) and runs nothing.
+ */
+int pt_main(int argc, char **argv, SRunner *sr, const struct pt_run *run)
+{
+	int help = argc == 2 && !strcmp(argv[1], "--help");
+	int ret;
+
+	if (argc == 1)
+		return pt_run_all(sr, run);
+	srunner_free(sr);
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		ret = pt_list(stdout);
+		return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	fprintf(help ? stdout : stderr, "usage: %s [--list]\n"
+		"  --list  print each suite's cases, \"SUITE<TAB>CASE\", and run nothing\n",
+		argv[0]);
+	return help ? EXIT_SUCCESS : 2;
 }
 
 /* The loaded module's INFO; 0 or a negative errno. */

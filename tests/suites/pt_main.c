@@ -9,25 +9,13 @@
  * skip are listed too.  A suite with no case to register here (the
  * kmsg-selftest one without PINTEST_KMSG_SELFTEST) has no line.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "pt.h"
 
 int main(int argc, char **argv)
 {
 	struct pt_run run = { 0 };
-	int list = argc == 2 && !strcmp(argv[1], "--list");
 	SRunner *sr;
 
-	if (argc > 1 && !list) {
-		int help = argc == 2 && !strcmp(argv[1], "--help");
-
-		fprintf(help ? stdout : stderr, "usage: pintest-tests [--list]\n"
-			"  --list  print each suite's cases, \"SUITE<TAB>CASE\", and run nothing\n");
-		return help ? EXIT_SUCCESS : 2;
-	}
 	sr = srunner_create(suite_uapi(&run));
 	srunner_add_suite(sr, suite_kmod(&run));
 	srunner_add_suite(sr, suite_pin(&run));
@@ -52,9 +40,5 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, suite_fuzz(&run));
 	srunner_add_suite(sr, suite_integration(&run));
 	srunner_add_suite(sr, suite_kmsg_selftest(&run));
-	if (list) {
-		srunner_free(sr);
-		return pt_list(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
-	}
-	return pt_run_all(sr, &run);
+	return pt_main(argc, argv, sr, &run);
 }

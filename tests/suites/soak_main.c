@@ -6,9 +6,9 @@
  */
 #include "pt.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct pt_run run = { 0 };
 
-	return pt_run_all(srunner_create(suite_stress(&run)), &run);
+	return pt_main(argc, argv, srunner_create(suite_stress(&run)), &run);
 }

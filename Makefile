@@ -30,6 +30,7 @@ ifeq ($(origin KDIR),command line)
 KVER := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 KERNEL := tree-$(KVER)
 KERNELS := $(KERNEL)
+DEVICE_KERNELS :=
 VM_ARGS = --kernel $(KDIR) $(if $(MEM),--mem $(MEM))
 endif
 
@@ -85,7 +86,7 @@ run: deps all tests
 	vm/pintest-vm $(VM_ARGS) --device edu,iommu=$(IOMMU) -- tests/shell/run-demo
 
 check: deps
-	scripts/check-kernels $(KERNELS)
+	DEVICE_KERNELS="$(DEVICE_KERNELS)" scripts/check-kernels $(KERNELS)
 
 
 
@@ -257,7 +258,8 @@ help:
 	'  help               this list' \
 	'What make check and CI run part by part is in .ci/parts.mk: check-one, check-host,' \
 	'  check-movable-vm, check-native-vm, check-deb-vm, check-kselftest-vm, dkms-install, abi-check (make check-one KERNEL=6.12 ...)' \
-	'Variables: KERNEL (6.1; 6.12 7.3 7.3-arm64 7.3-arm64-16k latest debug debug-7.3), KERNELS (6.1 6.12 7.3), DEB_SUITES,' \
+	'Variables: KERNEL (6.1; 6.12 7.3 7.3-arm64 7.3-arm64-16k latest debug debug-7.3), KERNELS (6.1 6.12 7.3 7.3-arm64-16k),' \
+	'  DEVICE_KERNELS (7.3-arm64), DEB_SUITES,' \
 	'  KVER (a release), KDIR (its build directory, or your own kernel tree), MEM, W, C, SECONDS (600), SEED (the time),' \
 	'  SCENARIOS, ICOUNT, UPSTREAM, UPSTREAM_FS, DEVICE_CONFIGS, INSTALL_PATH, KSELFTEST_TESTS, LAVA_TESTS, LAVA_DEVICE, MUTANTS, ONLY,' \
 	'  BASELINE, FLAVOUR, APPEND, FINDINGS, PREFIX (/usr/local), DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, UDEVDIR'

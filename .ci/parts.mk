@@ -4,16 +4,24 @@
 # Makefile: scripts/check-kernels runs them one by one (make check-one
 # KERNEL=6.12 also works by hand), and the matrix they run over.
 
-# the kernels make check takes, in turn (arm64's after x86's:
-# KERNELS="6.1 6.12 7.3 7.3-arm64-16k" by hand), and make dkms-install
-# (x86's: DKMS builds for this machine's architecture)
-KERNELS ?= 6.1 6.12 7.3
+# the kernels make check takes, in turn, x86's before arm64's, and make
+# dkms-install (x86's: DKMS builds for this machine's architecture); and
+# those it boots for the device suite alone, unless KERNELS is given
+# (every suite on 7.3-arm64 too: KERNELS="6.1 6.12 7.3 7.3-arm64-16k 7.3-arm64")
+ifeq ($(origin KERNELS),command line)
+DEVICE_KERNELS ?=
+endif
+KERNELS ?= 6.1 6.12 7.3 7.3-arm64-16k
+DEVICE_KERNELS ?= 7.3-arm64
 KERNELS_X86 = $(filter-out %-arm64 %-arm64-16k,$(KERNELS))
 
 # make check-device: vm/pintest-vm --device configurations: a translating
-# IOMMU (Intel's; arm64: the SMMUv3), direct, swiotlb bounce
+# IOMMU (Intel's; arm64: the SMMUv3), direct, swiotlb bounce; make check
+# boots the last x86 kernel with DEVICE_CHECK (direct only by hand) and
+# every other kernel behind the IOMMU alone
 DEVICE_IOMMU = edu,iommu=$(IOMMU)
 DEVICE_CONFIGS ?= $(DEVICE_IOMMU) edu,dma_mask=64 edu,dma_mask=32
+DEVICE_CHECK = $(DEVICE_IOMMU) edu,dma_mask=32
 
 # libpinctl's module loading against a fake loader: needs no VM
 check-host: lib tests
